@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal declarations shared by the files of core/. Nothing here is
+ * public; names are prefixed evbpf__ and hidden from the shared library.
+ */
+#ifndef EVBPF_CORE_INTERNAL_H
+#define EVBPF_CORE_INTERNAL_H
+
+#include <elf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/bpf.h>
+#include <linux/btf.h>
+
+#include <evbpf/evbpf.h>
+
+#define EVBPF_HIDDEN __attribute__((visibility("hidden")))
+
+/*
+ * The system's <linux/bpf.h> may be older than the running kernel. Values
+ * added to the UAPI later are defined here so the code can use them; they
+ * are ABI and never change.
+ */
+#ifndef EM_BPF
+#define EM_BPF 247
+#endif
+#define EVBPF_BTF_KIND_MAX 19
+#ifndef BPF_F_MMAPABLE
+#define BPF_F_MMAPABLE (1U << 10)
+#endif
+#ifndef BPF_F_RDONLY_PROG
+#define BPF_F_RDONLY_PROG (1U << 7)
+#endif
+#define EVBPF_BPF_TCX_INGRESS 46
+#define EVBPF_BPF_TCX_EGRESS 47
+#define EVBPF_BPF_NETKIT_PRIMARY 54
+#define EVBPF_BPF_PROG_TYPE_NETFILTER 32
+#define EVBPF_BPF_MAP_TYPE_ARENA 33
+#define EVBPF_BPF_NETFILTER 45
+
+#define EVBPF_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define EVBPF_INSN_SZ ((size_t)sizeof(struct bpf_insn))
+
+static inline size_t evbpf__roundup(size_t x, size_t to)
+{
+	return (x + to - 1) / to * to;
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors and logging (core/error.c)                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Record a failure: formats the message into this thread's errmsg buffer,
+ * sends it to the log at EVBPF_LOG_WARN and returns err (a negative errno)
+ * so callers can write `return evbpf__err(-EINVAL, "...")`.
+ */
+EVBPF_HIDDEN int evbpf__err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append to the current errmsg (e.g. a verifier log tail after a header). */
+EVBPF_HIDDEN void evbpf__errmsg_append(const char *text);
+EVBPF_HIDDEN void evbpf__errmsg_clear(void);
+EVBPF_HIDDEN void evbpf__log(enum evbpf_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define evbpf__warn(...) evbpf__log(EVBPF_LOG_WARN, __VA_ARGS__)
+#define evbpf__info(...) evbpf__log(EVBPF_LOG_INFO, __VA_ARGS__)
+#define evbpf__debug(...) evbpf__log(EVBPF_LOG_DEBUG, __VA_ARGS__)
+
+/* ------------------------------------------------------------------ */
+/* Syscalls (core/sys.c)                                                */
+/* ------------------------------------------------------------------ */
+
+/* bpf(2): returns the result or -errno; attr is zero-padded by callers. */
+EVBPF_HIDDEN int evbpf__bpf(enum bpf_cmd cmd, union bpf_attr *attr, unsigned int size);
+EVBPF_HIDDEN int evbpf__bpf_map_create(const union bpf_attr *create_attr);
+EVBPF_HIDDEN int evbpf__bpf_map_update(int fd, const void *key, const void *value,
+				       uint64_t flags);
+EVBPF_HIDDEN int evbpf__bpf_map_lookup(int fd, const void *key, void *value, uint64_t flags);
+EVBPF_HIDDEN int evbpf__bpf_map_freeze(int fd);
+EVBPF_HIDDEN int evbpf__bpf_obj_info(int fd, void *info, uint32_t *info_len);
+EVBPF_HIDDEN int evbpf__bpf_btf_load(const void *data, size_t size, char *log, size_t log_size,
+				     uint32_t log_level);
+/* Close an fd if it is >= 0 and set it to -1. */
+EVBPF_HIDDEN void evbpf__close_fd(int *fd);
+EVBPF_HIDDEN uint64_t evbpf__now_ns(void);
+/* Read a whole file into a malloc'd buffer (NUL-terminated, *sizep excludes it). */
+EVBPF_HIDDEN int evbpf__read_file(const char *path, uint8_t **bufp, size_t *sizep);
+/* Parse a CPU list like "0-3,8" (sysfs format); returns the count or -errno,
+ * and the highest CPU + 1 through *maxp when non-NULL. */
+EVBPF_HIDDEN int evbpf__parse_cpu_list(const char *s, bool *mask, int mask_len, int *maxp);
+
+/* ------------------------------------------------------------------ */
+/* ELF (core/elf.c)                                                     */
+/* ------------------------------------------------------------------ */
+
+struct evbpf_elf_sec {
+	const char *name;
+	uint32_t type;  /* SHT_* */
+	uint64_t flags; /* SHF_* */
+	const uint8_t *data; /* NULL for SHT_NOBITS and empty sections */
+	uint64_t size;
+	uint32_t link;
+	uint32_t info;
+	uint64_t entsize;
+	uint64_t align;
+};
+
+struct evbpf_elf {
+	const uint8_t *buf;
+	size_t size;
+	struct evbpf_elf_sec *secs;
+	size_t nr_secs;
+	size_t symtab_idx; /* 0 when there is no symbol table */
+	const Elf64_Sym *syms;
+	size_t nr_syms;
+	const char *strtab;
+	size_t strtab_size;
+};
+
+/*
+ * Parse and validate the ELF headers of buf (which must stay alive and be
+ * 8-byte aligned): every section lies inside the file, every name is
+ * terminated, the symbol table and relocation sections are well formed.
+ */
+EVBPF_HIDDEN int evbpf__elf_parse(struct evbpf_elf *elf, const void *buf, size_t size);
+EVBPF_HIDDEN void evbpf__elf_free(struct evbpf_elf *elf);
+/* Symbol name, or NULL when its string offset is invalid. */
+EVBPF_HIDDEN const char *evbpf__elf_sym_name(const struct evbpf_elf *elf, const Elf64_Sym *sym);
+/* Index of the section named name, or 0. */
+EVBPF_HIDDEN size_t evbpf__elf_find_sec(const struct evbpf_elf *elf, const char *name);
+/* A defined symbol named name in section shndx (or any section if 0). */
+EVBPF_HIDDEN const Elf64_Sym *evbpf__elf_find_sym(const struct evbpf_elf *elf, const char *name,
+						  size_t shndx);
+
+/* ------------------------------------------------------------------ */
+/* BTF (core/btf.c)                                                     */
+/* ------------------------------------------------------------------ */
+
+struct evbpf_btf;
+
+/*
+ * Parse raw BTF (the .BTF section, or /sys/kernel/btf/ files). The bytes
+ * are copied. With base != NULL the BTF is split BTF on top of base (module
+ * BTF over vmlinux): its type ids continue after base's. Every type's size,
+ * string offsets and referenced type ids are validated.
+ */
+EVBPF_HIDDEN int evbpf__btf_parse(const void *data, size_t size, const struct evbpf_btf *base,
+				  struct evbpf_btf **btfp);
+EVBPF_HIDDEN void evbpf__btf_free(struct evbpf_btf *btf);
+/* One past the highest valid type id (type 0 is void). */
+EVBPF_HIDDEN uint32_t evbpf__btf_type_cnt(const struct evbpf_btf *btf);
+/* The first type id that belongs to btf itself (1, or base's count). */
+EVBPF_HIDDEN uint32_t evbpf__btf_start_id(const struct evbpf_btf *btf);
+/* The type, or NULL for void (0) and out-of-range ids. */
+EVBPF_HIDDEN const struct btf_type *evbpf__btf_type(const struct evbpf_btf *btf, uint32_t id);
+EVBPF_HIDDEN struct btf_type *evbpf__btf_type_mut(struct evbpf_btf *btf, uint32_t id);
+/* A string by offset ("" for 0), or NULL when out of range. */
+EVBPF_HIDDEN const char *evbpf__btf_str(const struct evbpf_btf *btf, uint32_t off);
+EVBPF_HIDDEN const char *evbpf__btf_name(const struct evbpf_btf *btf, uint32_t id);
+/* First type with this name and kind (kind < 0: any kind); id or -ENOENT. */
+EVBPF_HIDDEN int evbpf__btf_find(const struct evbpf_btf *btf, const char *name, int kind);
+/* Follow typedef/const/volatile/restrict/type_tag; returns the id (0 = void),
+ * or -EINVAL on a loop or a bad id. */
+EVBPF_HIDDEN int evbpf__btf_skip_mods(const struct evbpf_btf *btf, uint32_t id);
+/* Size in bytes of a type (through modifiers and arrays), or -errno. */
+EVBPF_HIDDEN int64_t evbpf__btf_resolve_size(const struct evbpf_btf *btf, uint32_t id);
+EVBPF_HIDDEN int evbpf__btf_align(const struct evbpf_btf *btf, uint32_t id);
+/* The raw bytes (header, types, strings) as they are now, for BPF_BTF_LOAD. */
+EVBPF_HIDDEN const void *evbpf__btf_raw(const struct evbpf_btf *btf, size_t *sizep);
+
+static inline uint16_t evbpf__btf_kind(const struct btf_type *t)
+{
+	return BTF_INFO_KIND(t->info);
+}
+static inline uint16_t evbpf__btf_vlen(const struct btf_type *t)
+{
+	return BTF_INFO_VLEN(t->info);
+}
+
+/* ------------------------------------------------------------------ */
+/* Section definitions (core/sec_def.c)                                 */
+/* ------------------------------------------------------------------ */
+
+enum evbpf_sec_attach {
+	EVBPF_ATTACH_NONE = 0, /* no automatic attach (xdp, tc, socket, ...) */
+	EVBPF_ATTACH_TRACEPOINT,
+	EVBPF_ATTACH_RAW_TP,
+	EVBPF_ATTACH_TRACING, /* tp_btf, fentry, fexit, fmod_ret, lsm: BTF id */
+	EVBPF_ATTACH_KPROBE,
+	EVBPF_ATTACH_UPROBE,
+	EVBPF_ATTACH_ITER,
+	EVBPF_ATTACH_CGROUP, /* needs a cgroup fd */
+	EVBPF_ATTACH_PERF_EVENT,
+	EVBPF_ATTACH_SYSCALL,
+};
+
+#define EVBPF_SEC_PREFIX_ONLY 0x1 /* "xdp" matches "xdp" and "xdp/..." */
+#define EVBPF_SEC_SLEEPABLE 0x2
+#define EVBPF_SEC_BTF_ID 0x4 /* attach_btf_id resolved from the name after '/' */
+#define EVBPF_SEC_RETPROBE 0x8
+
+struct evbpf_sec_def {
+	const char *prefix;
+	uint32_t prog_type;
+	uint32_t attach_type;
+	/* BPF_PROG_LOAD's expected_attach_type (attach_type or 0). */
+	bool set_expected;
+	uint32_t flags;
+	enum evbpf_sec_attach attach;
+};
+
+/* The definition matching a section name, or NULL. */
+EVBPF_HIDDEN const struct evbpf_sec_def *evbpf__sec_def_find(const char *sec_name);
+
+/* ------------------------------------------------------------------ */
+/* Objects, programs, maps                                              */
+/* ------------------------------------------------------------------ */
+
+/* Where an instruction of a code section refers to something relocatable. */
+enum evbpf_reloc_kind {
+	EVBPF_RELO_MAP_FD,       /* ld_imm64 of a map: imm = map fd */
+	EVBPF_RELO_MAP_VALUE,    /* ld_imm64 of a global: map fd + offset */
+	EVBPF_RELO_CALL,         /* pseudo call into .text */
+	EVBPF_RELO_SUBPROG_ADDR, /* ld_imm64 of a function in .text (callbacks) */
+	EVBPF_RELO_EXTERN,       /* extern (.kconfig / .ksyms) */
+};
+
+struct evbpf_reloc {
+	enum evbpf_reloc_kind kind;
+	uint32_t insn_idx; /* within the code section */
+	int map_idx;       /* MAP_FD, MAP_VALUE */
+	int ext_idx;       /* EXTERN */
+	uint64_t sym_off;  /* symbol value (bytes) */
+};
+
+/* A code section: a program section or .text (the subprograms). */
+struct evbpf_code_sec {
+	size_t sec_idx;
+	const char *name;
+	struct bpf_insn *insns; /* a copy of the section's instructions */
+	size_t insn_cnt;
+	struct evbpf_reloc *relos; /* sorted by insn_idx */
+	size_t nr_relos;
+};
+
+/* A subprogram copied into a program during linking. */
+struct evbpf_prog_piece {
+	int code_sec;      /* index in obj->code_secs */
+	uint32_t src_off;  /* first insn in its section */
+	uint32_t dst_off;  /* first insn in the linked program */
+	uint32_t insn_cnt;
+};
+
+struct evbpf_program {
+	struct evbpf_object *obj;
+	char *name;
+	char *sec_name;
+	int code_sec;      /* index in obj->code_secs */
+	uint32_t sec_insn_off;
+	uint32_t sec_insn_cnt;
+	const struct evbpf_sec_def *sec_def;
+	uint32_t prog_type;
+	uint32_t expected_attach_type;
+	uint32_t attach_btf_id;
+	int attach_btf_obj_fd;
+	int attach_prog_fd;
+	uint32_t prog_flags;
+	bool autoload;
+	int fd;
+	/* Linked instructions, valid between linking and a successful load. */
+	struct bpf_insn *insns;
+	size_t insn_cnt;
+	struct evbpf_prog_piece *pieces;
+	size_t nr_pieces;
+	char *log; /* last verifier log */
+	struct evbpf_prog_stats stats;
+};
+
+enum evbpf_map_origin {
+	EVBPF_MAP_BTF,    /* .maps */
+	EVBPF_MAP_LEGACY, /* maps */
+	EVBPF_MAP_DATA,   /* .data, .rodata, .bss, .data.*, .rodata.* */
+	EVBPF_MAP_KCONFIG,
+	EVBPF_MAP_STANDALONE, /* evbpf_map_create / from_fd */
+};
+
+enum evbpf_pin_type {
+	EVBPF_PIN_NONE = 0,
+	EVBPF_PIN_BY_NAME = 1,
+};
+
+struct evbpf_map {
+	struct evbpf_object *obj; /* NULL for standalone maps */
+	char *name;               /* as declared */
+	char kname[BPF_OBJ_NAME_LEN]; /* name given to the kernel */
+	enum evbpf_map_origin origin;
+	size_t sec_idx;
+	uint64_t sec_off; /* offset of the definition in its section */
+	uint32_t type;
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries;
+	uint32_t map_flags;
+	uint32_t numa_node;
+	uint64_t map_extra;
+	uint32_t btf_key_type_id;
+	uint32_t btf_value_type_id;
+	enum evbpf_pin_type pinning;
+	char *pin_path;
+	int inner_map_idx; /* map-in-map template (index in obj->maps) or -1 */
+	uint8_t *init_data; /* global data: the section's initial bytes */
+	size_t init_size;
+	int fd;
+	bool reused;
+};
+
+struct evbpf_object {
+	char *name;
+	char *path;
+	uint8_t *buf; /* our copy of the ELF bytes (8-byte aligned) */
+	size_t size;
+	struct evbpf_elf elf;
+	struct evbpf_btf *btf; /* the object's .BTF, NULL if absent */
+	int btf_fd;
+	const uint8_t *btf_ext; /* .BTF.ext bytes inside buf, or NULL */
+	size_t btf_ext_size;
+	char license[128];
+	uint32_t kversion;
+	char *pin_root;
+	char *btf_path;
+	uint32_t log_level;
+	struct evbpf_code_sec *code_secs;
+	size_t nr_code_secs;
+	int text_code_sec; /* index of .text in code_secs, or -1 */
+	struct evbpf_program *progs;
+	size_t nr_progs;
+	struct evbpf_map *maps;
+	size_t nr_maps;
+	bool maps_created;
+};
+
+/* core/map.c */
+EVBPF_HIDDEN int evbpf__map_create_kernel(struct evbpf_map *map);
+EVBPF_HIDDEN void evbpf__map_release(struct evbpf_map *map);
+EVBPF_HIDDEN int evbpf__object_init_maps(struct evbpf_object *obj);
+EVBPF_HIDDEN bool evbpf__map_is_percpu(uint32_t type);
+
+/* core/relo.c */
+EVBPF_HIDDEN int evbpf__object_collect_relos(struct evbpf_object *obj);
+/* Build prog->insns: the program's instructions followed by every
+ * subprogram it calls, with map and call relocations applied. Maps the
+ * program references must have fds. */
+EVBPF_HIDDEN int evbpf__program_link(struct evbpf_program *prog);
+
+/* core/prog_btf.c: the BTF side of a load (func/line info, CO-RE,
+ * externs, attach BTF ids) fills in its part of the BPF_PROG_LOAD request;
+ * unprepare releases what prepare allocated, whatever the outcome. */
+EVBPF_HIDDEN int evbpf__program_prepare(struct evbpf_program *prog, union bpf_attr *attr);
+EVBPF_HIDDEN void evbpf__program_unprepare(struct evbpf_program *prog);
+
+/* core/object.c */
+EVBPF_HIDDEN int evbpf__object_create_maps(struct evbpf_object *obj);
+EVBPF_HIDDEN int evbpf__object_load_btf(struct evbpf_object *obj);
+
+#endif /* EVBPF_CORE_INTERNAL_H */
