@@ -489,3 +489,38 @@ err:
 	evbpf__btf_free(btf);
 	return err;
 }
+
+/* ------------------------------------------------------------ vmlinux */
+
+#include <pthread.h>
+
+static pthread_once_t vmlinux_once = PTHREAD_ONCE_INIT;
+static struct evbpf_btf *vmlinux_btf;
+static int vmlinux_err;
+
+static void vmlinux_load(void)
+{
+	uint8_t *buf;
+	size_t size;
+	int err;
+
+	err = evbpf__read_file("/sys/kernel/btf/vmlinux", &buf, &size);
+	if (err) {
+		vmlinux_err = err;
+		return;
+	}
+	err = evbpf__btf_parse(buf, size, NULL, &vmlinux_btf);
+	free(buf);
+	vmlinux_err = err;
+}
+
+int evbpf__vmlinux_btf(const struct evbpf_btf **btfp)
+{
+	pthread_once(&vmlinux_once, vmlinux_load);
+	if (vmlinux_err)
+		return evbpf__err(vmlinux_err, "kernel BTF /sys/kernel/btf/vmlinux: %s (a kernel "
+					       "built with CONFIG_DEBUG_INFO_BTF=y is needed)",
+				  evbpf_strerror(vmlinux_err));
+	*btfp = vmlinux_btf;
+	return 0;
+}

@@ -171,6 +171,13 @@ EVBPF_HIDDEN int evbpf__btf_align(const struct evbpf_btf *btf, uint32_t id);
 /* The raw bytes (header, types, strings) as they are now, for BPF_BTF_LOAD. */
 EVBPF_HIDDEN const void *evbpf__btf_raw(const struct evbpf_btf *btf, size_t *sizep);
 
+/*
+ * The running kernel's BTF (/sys/kernel/btf/vmlinux), parsed once and
+ * cached for the life of the process; thread-safe. Returns 0 and the BTF,
+ * or -errno (with a message) when the kernel exposes none.
+ */
+EVBPF_HIDDEN int evbpf__vmlinux_btf(const struct evbpf_btf **btfp);
+
 static inline uint16_t evbpf__btf_kind(const struct btf_type *t)
 {
 	return BTF_INFO_KIND(t->info);
@@ -360,6 +367,11 @@ EVBPF_HIDDEN int evbpf__program_link(struct evbpf_program *prog);
  * unprepare releases what prepare allocated, whatever the outcome. */
 EVBPF_HIDDEN int evbpf__program_prepare(struct evbpf_program *prog, union bpf_attr *attr);
 EVBPF_HIDDEN void evbpf__program_unprepare(struct evbpf_program *prog);
+
+/* core/attach_btf.c: resolve prog->attach_btf_id (and the BTF object
+ * fd for module targets) for tp_btf/fentry/fexit/fmod_ret/lsm/iter
+ * programs before BPF_PROG_LOAD. */
+EVBPF_HIDDEN int evbpf__program_resolve_attach_btf(struct evbpf_program *prog);
 
 /* core/object.c */
 EVBPF_HIDDEN int evbpf__object_create_maps(struct evbpf_object *obj);
