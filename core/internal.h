@@ -318,6 +318,15 @@ struct evbpf_map {
 	enum evbpf_pin_type pinning;
 	char *pin_path;
 	int inner_map_idx; /* map-in-map template (index in obj->maps) or -1 */
+	/* Static initial values of a map-in-map or program array
+	 * (`.values = { [i] = &x }`, from .rel.maps): slot i gets the fd of
+	 * obj->maps[target] or obj->progs[target]. */
+	uint32_t values_off; /* offset of the `values` member, or 0 */
+	struct evbpf_map_init_slot {
+		uint32_t slot;
+		int target;
+	} *init_slots;
+	size_t nr_init_slots;
 	uint8_t *init_data; /* global data: the section's initial bytes */
 	size_t init_size;
 	int fd;
@@ -354,6 +363,10 @@ EVBPF_HIDDEN int evbpf__map_create_kernel(struct evbpf_map *map);
 EVBPF_HIDDEN void evbpf__map_release(struct evbpf_map *map);
 EVBPF_HIDDEN int evbpf__object_init_maps(struct evbpf_object *obj);
 EVBPF_HIDDEN bool evbpf__map_is_percpu(uint32_t type);
+
+/* Put the fds of a map-in-map's or program array's static initial values
+ * into it; programs that are not loaded are skipped. */
+EVBPF_HIDDEN int evbpf__map_fill_slots(struct evbpf_map *map);
 
 /* core/relo.c */
 EVBPF_HIDDEN int evbpf__object_collect_relos(struct evbpf_object *obj);

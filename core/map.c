@@ -223,6 +223,9 @@ static int parse_btf_map_def(struct evbpf_object *obj, struct evbpf_map *map, ui
 						  mp->name);
 			mp->pinning = (enum evbpf_pin_type)val;
 		} else if (!strcmp(mname, "values")) {
+			/* BTF member offsets are in bits (no kind_flag here). */
+			mp->values_off = BTF_INFO_KFLAG(def->info) ? BTF_MEMBER_BIT_OFFSET(m[i].offset) / 8
+								   : m[i].offset / 8;
 			if (inner)
 				return evbpf__err(-EINVAL, "map '%s': nested map-in-map",
 						  mp->name);
@@ -558,12 +561,36 @@ int evbpf__map_create_kernel(struct evbpf_map *map)
 	return 0;
 }
 
+int evbpf__map_fill_slots(struct evbpf_map *map)
+{
+	struct evbpf_object *obj = map->obj;
+
+	for (size_t i = 0; i < map->nr_init_slots; i++) {
+		const struct evbpf_map_init_slot *s = &map->init_slots[i];
+		uint32_t key = s->slot;
+		int fd, err;
+
+		fd = map->type == BPF_MAP_TYPE_PROG_ARRAY ? obj->progs[s->target].fd
+							  : obj->maps[s->target].fd;
+		if (fd < 0)
+			continue;
+		err = evbpf__bpf_map_update(map->fd, &key, &fd, 0);
+		if (err)
+			return evbpf__err(err, "map '%s': setting initial slot %u: %s", map->name,
+					  key, evbpf_strerror(err));
+	}
+	return 0;
+}
+
 void evbpf__map_release(struct evbpf_map *map)
 {
 	evbpf__close_fd(&map->fd);
 	free(map->name);
 	free(map->pin_path);
 	free(map->init_data);
+	free(map->init_slots);
+	map->init_slots = NULL;
+	map->nr_init_slots = 0;
 	map->name = NULL;
 	map->pin_path = NULL;
 	map->init_data = NULL;

@@ -587,6 +587,13 @@ int evbpf__object_create_maps(struct evbpf_object *obj)
 		if (err)
 			goto err;
 	}
+	for (size_t i = 0; i < obj->nr_maps; i++) {
+		if (obj->maps[i].type == BPF_MAP_TYPE_PROG_ARRAY)
+			continue; /* filled once programs are loaded */
+		err = evbpf__map_fill_slots(&obj->maps[i]);
+		if (err)
+			goto err;
+	}
 	obj->maps_created = true;
 	return 0;
 err:
@@ -628,15 +635,21 @@ int evbpf__object_load_btf(struct evbpf_object *obj)
 
 EVBPF_API int evbpf_object_load(struct evbpf_object *obj)
 {
+	bool maps_before, *loaded_here;
+	size_t i;
 	int err;
 
 	if (!obj)
 		return evbpf__err(-EINVAL, "object load: NULL object");
 	evbpf__errmsg_clear();
+	loaded_here = calloc(obj->nr_progs + 1, sizeof(*loaded_here));
+	if (!loaded_here)
+		return -ENOMEM;
+	maps_before = obj->maps_created;
 	err = evbpf__object_create_maps(obj);
 	if (err)
-		return err;
-	for (size_t i = 0; i < obj->nr_progs; i++) {
+		goto out;
+	for (i = 0; i < obj->nr_progs; i++) {
 		struct evbpf_program *p = &obj->progs[i];
 
 		if (!p->autoload || p->fd >= 0)
@@ -644,15 +657,29 @@ EVBPF_API int evbpf_object_load(struct evbpf_object *obj)
 		err = evbpf_program_load(p);
 		if (err)
 			goto err;
+		loaded_here[i] = true;
 	}
-	return 0;
+	for (i = 0; i < obj->nr_maps; i++) {
+		if (obj->maps[i].type != BPF_MAP_TYPE_PROG_ARRAY)
+			continue;
+		err = evbpf__map_fill_slots(&obj->maps[i]);
+		if (err)
+			goto err;
+	}
+	goto out;
 err:
-	/* Leave nothing half-loaded behind: the caller may fix and retry. */
-	for (size_t i = 0; i < obj->nr_progs; i++)
-		evbpf__close_fd(&obj->progs[i].fd);
-	for (size_t i = 0; i < obj->nr_maps; i++)
-		if (!obj->maps[i].reused)
-			evbpf__close_fd(&obj->maps[i].fd);
-	obj->maps_created = false;
+	/* Leave nothing behind that this call created: the caller may fix
+	 * the cause (set_global, set_type, ...) and load again. */
+	for (i = 0; i < obj->nr_progs; i++)
+		if (loaded_here[i])
+			evbpf__close_fd(&obj->progs[i].fd);
+	if (!maps_before) {
+		for (i = 0; i < obj->nr_maps; i++)
+			if (!obj->maps[i].reused)
+				evbpf__close_fd(&obj->maps[i].fd);
+		obj->maps_created = false;
+	}
+out:
+	free(loaded_here);
 	return err;
 }

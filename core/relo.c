@@ -146,6 +146,55 @@ static int record_relo(struct evbpf_object *obj, struct evbpf_code_sec *cs, size
 			  cs->name, j, sym_name, elf->secs[shndx].name);
 }
 
+/* .rel.maps: `.values = { [i] = &x }` in a map-in-map or program array. */
+static int collect_map_slot(struct evbpf_object *obj, size_t maps_sec, size_t j,
+			    const Elf64_Rel *rel)
+{
+	const struct evbpf_elf *elf = &obj->elf;
+	const Elf64_Sym *sym = &elf->syms[ELF64_R_SYM(rel->r_info)];
+	const char *sym_name = evbpf__elf_sym_name(elf, sym);
+	struct evbpf_map *map = NULL, *m;
+	struct evbpf_map_init_slot *slots;
+	uint64_t off;
+	int target = -1;
+
+	for (size_t i = 0; i < obj->nr_maps; i++) {
+		m = &obj->maps[i];
+		/* `values` is a flexible array: the initializer extends the
+		 * definition past def_size, up to max_entries pointers. */
+		if (m->origin == EVBPF_MAP_BTF && m->sec_idx == maps_sec &&
+		    m->sec_off != UINT64_MAX && m->values_off && rel->r_offset >= m->sec_off &&
+		    rel->r_offset < m->sec_off + m->values_off + 8ull * m->max_entries)
+			map = m;
+	}
+	if (!map || !map->values_off || rel->r_offset - map->sec_off < map->values_off)
+		return evbpf__err(-EINVAL, "section '.maps': relo #%zu: offset %llu is not in a "
+					   "map's 'values'",
+				  j, (unsigned long long)rel->r_offset);
+	off = rel->r_offset - map->sec_off - map->values_off;
+	if (off % 8 || off / 8 >= map->max_entries)
+		return evbpf__err(-EINVAL, "map '%s': initial value slot at offset %llu is out of "
+					   "range",
+				  map->name, (unsigned long long)off);
+	if (map->type == BPF_MAP_TYPE_PROG_ARRAY) {
+		for (size_t i = 0; i < obj->nr_progs; i++)
+			if (!strcmp(obj->progs[i].name, sym_name))
+				target = (int)i;
+	} else if (sym->st_shndx == maps_sec) {
+		target = find_map_at(obj, maps_sec, sym->st_value);
+	}
+	if (target < 0)
+		return evbpf__err(-EINVAL, "map '%s': initial value '%s' is not a %s", map->name,
+				  sym_name,
+				  map->type == BPF_MAP_TYPE_PROG_ARRAY ? "program" : "map");
+	slots = realloc(map->init_slots, (map->nr_init_slots + 1) * sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	map->init_slots = slots;
+	slots[map->nr_init_slots++] = (struct evbpf_map_init_slot){(uint32_t)(off / 8), target};
+	return 0;
+}
+
 int evbpf__object_collect_relos(struct evbpf_object *obj)
 {
 	const struct evbpf_elf *elf = &obj->elf;
@@ -159,12 +208,21 @@ int evbpf__object_collect_relos(struct evbpf_object *obj)
 
 		if (s->type != SHT_REL)
 			continue;
+		n = s->size / sizeof(Elf64_Rel);
+		rels = (const Elf64_Rel *)s->data;
+		if (!strcmp(elf->secs[s->info].name, ".maps")) {
+			for (size_t j = 0; j < n; j++) {
+				err = collect_map_slot(obj, s->info, j, &rels[j]);
+				if (err)
+					return err;
+			}
+			continue;
+		}
 		for (size_t c = 0; c < obj->nr_code_secs; c++)
 			if (obj->code_secs[c].sec_idx == s->info)
 				cs = &obj->code_secs[c];
 		if (!cs)
-			continue; /* .rel.BTF, .rel.BTF.ext, .rel.maps ... */
-		n = s->size / sizeof(Elf64_Rel);
+			continue; /* .rel.BTF, .rel.BTF.ext ... */
 		if (!n)
 			continue;
 		if (cs->relos)
@@ -173,7 +231,6 @@ int evbpf__object_collect_relos(struct evbpf_object *obj)
 		cs->relos = calloc(n, sizeof(*cs->relos));
 		if (!cs->relos)
 			return -ENOMEM;
-		rels = (const Elf64_Rel *)s->data;
 		for (size_t j = 0; j < n; j++) {
 			if (ELF64_R_TYPE(rels[j].r_info) == R_BPF_NONE)
 				continue;
