@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Build the libFuzzer targets and run each for a bounded time.
+#
+#   fuzz/run.sh [SECONDS] [TARGET...]
+#
+# SECONDS defaults to 20 (the CI smoke run); the longer run is
+#
+#   fuzz/run.sh 600
+#
+# which gives every target ten minutes. TARGETs default to every target
+# that was built (fuzz_object_open, fuzz_btf, and fuzz_btf_ext,
+# fuzz_relo_core, fuzz_btf_dump once their core/ files exist).
+#
+# Seeds come from the test fixtures (tests/bpf/*.bpf.o, and their .BTF and
+# .BTF.ext sections); the working corpus stays in $BUILD_DIR/fuzz/corpus so
+# repeated runs build on each other. A finding is written to
+# $BUILD_DIR/fuzz/artifacts/TARGET/ and makes the script exit 1. Each
+# target's exec count is printed at the end.
+#
+# Environment: BUILD_DIR (default build-fuzz), CC (default clang),
+# FUZZ_JOBS (targets run in parallel, default 1), FUZZ_ARGS (extra
+# libFuzzer flags).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+SECONDS_PER_TARGET=${1:-20}
+shift || true
+BUILD=$ROOT/${BUILD_DIR:-build-fuzz}
+CC=${CC:-clang}
+JOBS=${FUZZ_JOBS:-1}
+OUT=$BUILD/fuzz
+
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_C_COMPILER="$CC" -DEVBPF_FUZZ=ON \
+	-DEVBPF_BUILD_EXAMPLES=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target test_fixtures >/dev/null
+help=$(cmake --build "$BUILD" --target help)
+all_targets=()
+for t in fuzz_object_open fuzz_btf fuzz_btf_ext fuzz_relo_core fuzz_btf_dump; do
+	if grep -qx "\.\.\. $t" <<<"$help"; then
+		cmake --build "$BUILD" -j"$(nproc)" --target "$t" >/dev/null
+		all_targets+=("$t")
+	fi
+done
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
+
+# Seeds: whole objects for the object target, raw sections for the others.
+seed() {
+	local name=$1 dir=$OUT/seeds/$1 obj
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for obj in "$BUILD"/tests/bpf/*.bpf.o; do
+		local base
+		base=$(basename "$obj" .bpf.o)
+		case "$name" in
+		fuzz_object_open)
+			cp "$obj" "$dir/$base.o" ;;
+		fuzz_btf_ext)
+			llvm-objcopy --dump-section ".BTF.ext=$dir/$base.btf.ext" "$obj" /dev/null \
+				2>/dev/null || true ;;
+		fuzz_relo_core)
+			# Two BTF blobs (local, target) joined as the target expects.
+			llvm-objcopy --dump-section ".BTF=$dir/$base.btf" "$obj" /dev/null \
+				2>/dev/null || true ;;
+		*)
+			llvm-objcopy --dump-section ".BTF=$dir/$base.btf" "$obj" /dev/null \
+				2>/dev/null || true ;;
+		esac
+	done
+}
+
+run_one() {
+	local t=$1 log=$OUT/logs/$1.log
+	mkdir -p "$OUT/corpus/$t" "$OUT/artifacts/$t" "$OUT/logs"
+	seed "$t"
+	# shellcheck disable=SC2086
+	"$BUILD/fuzz/$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -dict="$ROOT/fuzz/evbpf.dict" \
+		-artifact_prefix="$OUT/artifacts/$t/" ${FUZZ_ARGS:-} \
+		"$OUT/corpus/$t" "$OUT/seeds/$t" >"$log" 2>&1
+}
+
+status=0
+pids=()
+for t in "${targets[@]}"; do
+	run_one "$t" &
+	pids+=("$!")
+	if [ ${#pids[@]} -ge "$JOBS" ]; then
+		wait "${pids[0]}" || true
+		pids=("${pids[@]:1}")
+	fi
+done
+for p in "${pids[@]}"; do wait "$p" || true; done
+
+printf '%-18s %8s %14s %10s  %s\n' target seconds execs corpus result
+for t in "${targets[@]}"; do
+	log=$OUT/logs/$t.log
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+	found=$(find "$OUT/artifacts/$t" -type f | wc -l)
+	result=ok
+	if [ "$found" -gt 0 ] || grep -q 'ERROR: \(AddressSanitizer\|libFuzzer\)\|runtime error:' "$log"; then
+		result="FINDING (see $log and $OUT/artifacts/$t/)"
+		status=1
+	elif [ -z "$execs" ]; then
+		result="did not finish (see $log)"
+		status=1
+	fi
+	printf '%-18s %8s %14s %10s  %s\n' "$t" "$SECONDS_PER_TARGET" "${execs:-?}" \
+		"$(find "$OUT/corpus/$t" -type f | wc -l)" "$result"
+done
+exit $status
