@@ -71,7 +71,9 @@ static int load_with_log(struct evbpf_program *prog, union bpf_attr *attr, uint3
 		if (!log)
 			return -ENOMEM;
 		prog->log = log;
-		log[0] = '\0';
+		/* Zeroed so the log reads as initialised memory whatever the
+		 * kernel wrote (valgrind cannot see the kernel's writes). */
+		memset(log, 0, size);
 		attr->log_buf = (uint64_t)(uintptr_t)log;
 		attr->log_size = (uint32_t)size;
 		attr->log_level = level;
@@ -294,13 +296,14 @@ EVBPF_API int evbpf_program_test_run(struct evbpf_program *prog,
 	}
 	if (OPT(opts, repeat))
 		attr.test.repeat = opts->repeat;
-	if (OPT(opts, data_size_out)) {
+	/* Output buffers are passed only when the caller supplied them. */
+	if (OPT(opts, data_size_out) && opts->data_out) {
 		attr.test.data_out = (uint64_t)(uintptr_t)opts->data_out;
-		attr.test.data_size_out = opts->data_out ? opts->data_size_out : 0;
+		attr.test.data_size_out = opts->data_size_out;
 	}
-	if (OPT(opts, ctx_size_out)) {
+	if (OPT(opts, ctx_size_out) && opts->ctx_out) {
 		attr.test.ctx_out = (uint64_t)(uintptr_t)opts->ctx_out;
-		attr.test.ctx_size_out = opts->ctx_out ? opts->ctx_size_out : 0;
+		attr.test.ctx_size_out = opts->ctx_size_out;
 	}
 	if (OPT(opts, flags))
 		attr.test.flags = opts->flags;
@@ -316,9 +319,9 @@ EVBPF_API int evbpf_program_test_run(struct evbpf_program *prog,
 		opts->retval = attr.test.retval;
 	if (OPT(opts, duration_ns))
 		opts->duration_ns = attr.test.duration;
-	if (OPT(opts, data_size_out))
+	if (OPT(opts, data_size_out) && opts->data_out)
 		opts->data_size_out = attr.test.data_size_out;
-	if (OPT(opts, ctx_size_out))
+	if (OPT(opts, ctx_size_out) && opts->ctx_out)
 		opts->ctx_size_out = attr.test.ctx_size_out;
 	return 0;
 }
