@@ -189,9 +189,17 @@ int64_t evbpf__btf_resolve_size(const struct evbpf_btf *btf, uint32_t id)
 	return -ELOOP;
 }
 
-int evbpf__btf_align(const struct evbpf_btf *btf, uint32_t id)
+/*
+ * Alignment recurses into struct and union members, so a member that
+ * contains its own struct (directly or through others) would recurse
+ * forever, and wide structs nested many levels deep would take exponential
+ * time. depth bounds the nesting and *budget the members visited in all.
+ */
+#define BTF_ALIGN_BUDGET (1 << 16)
+
+static int btf_align(const struct evbpf_btf *btf, uint32_t id, int depth, uint32_t *budget)
 {
-	for (int depth = 0; depth < BTF_MAX_DEPTH; depth++) {
+	for (; depth < BTF_MAX_DEPTH; depth++) {
 		const struct btf_type *t = evbpf__btf_type(btf, id);
 
 		if (!t)
@@ -231,7 +239,10 @@ int evbpf__btf_align(const struct evbpf_btf *btf, uint32_t id)
 					/* Members are checked to be valid ids at parse. */
 					if (m[i].type == id)
 						return -ELOOP;
-					a = evbpf__btf_align(btf, m[i].type);
+					if (*budget == 0)
+						return -E2BIG;
+					(*budget)--;
+					a = btf_align(btf, m[i].type, depth + 1, budget);
 					if (a < 0)
 						return a;
 					if (a > max)
@@ -247,6 +258,13 @@ int evbpf__btf_align(const struct evbpf_btf *btf, uint32_t id)
 		}
 	}
 	return -ELOOP;
+}
+
+int evbpf__btf_align(const struct evbpf_btf *btf, uint32_t id)
+{
+	uint32_t budget = BTF_ALIGN_BUDGET;
+
+	return btf_align(btf, id, 0, &budget);
 }
 
 const void *evbpf__btf_raw(const struct evbpf_btf *btf, size_t *sizep)
