@@ -213,7 +213,7 @@ int evbpf__elf_parse(struct evbpf_elf *elf, const void *buf, size_t size)
 	const Elf64_Shdr *shdrs;
 	const struct evbpf_elf_sec *shstr;
 	const Elf64_Shdr *shstr_hdr;
-	size_t shstrndx;
+	size_t shstrndx = 0;
 	int err;
 
 	memset(elf, 0, sizeof(*elf));

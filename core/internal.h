@@ -69,6 +69,12 @@ EVBPF_HIDDEN void evbpf__log(enum evbpf_log_level level, const char *fmt, ...)
 #define evbpf__info(...) evbpf__log(EVBPF_LOG_INFO, __VA_ARGS__)
 #define evbpf__debug(...) evbpf__log(EVBPF_LOG_DEBUG, __VA_ARGS__)
 
+/* Write a kernel object name (maps, programs): prefix + name, cut to
+ * BPF_OBJ_NAME_LEN - 1 characters, anything outside [A-Za-z0-9_.]
+ * replaced by '_' (core/names.c). */
+EVBPF_HIDDEN void evbpf__kernel_name(char dst[BPF_OBJ_NAME_LEN], const char *prefix,
+				     const char *name);
+
 /* ------------------------------------------------------------------ */
 /* Syscalls (core/sys.c)                                                */
 /* ------------------------------------------------------------------ */
@@ -170,6 +176,26 @@ EVBPF_HIDDEN int64_t evbpf__btf_resolve_size(const struct evbpf_btf *btf, uint32
 EVBPF_HIDDEN int evbpf__btf_align(const struct evbpf_btf *btf, uint32_t id);
 /* The raw bytes (header, types, strings) as they are now, for BPF_BTF_LOAD. */
 EVBPF_HIDDEN const void *evbpf__btf_raw(const struct evbpf_btf *btf, size_t *sizep);
+/* Raw BTF or an ELF file's .BTF section, parsed (split over base if set). */
+EVBPF_HIDDEN int evbpf__btf_parse_file(const char *path, const struct evbpf_btf *base,
+				       struct evbpf_btf **btfp);
+/* Kernel-generated BTF (/sys/kernel/btf/...): takes ownership of raw
+ * (malloc'd), bounds-checks records but skips the per-type validation. */
+EVBPF_HIDDEN int evbpf__btf_parse_kernel(uint8_t *raw, size_t size, const struct evbpf_btf *base,
+					 struct evbpf_btf **btfp);
+EVBPF_HIDDEN const struct evbpf_btf *evbpf__btf_base(const struct evbpf_btf *btf);
+/* Length of name without its CO-RE "___flavor" suffix. */
+EVBPF_HIDDEN size_t evbpf__btf_essential_len(const char *name);
+/* Own types (not base's) whose essential name is name[0..len): fills up to
+ * max ids in ascending order and returns how many there are, or -errno. */
+EVBPF_HIDDEN int evbpf__btf_find_essential(const struct evbpf_btf *btf, const char *name,
+					   size_t len, uint32_t *ids, size_t max);
+EVBPF_HIDDEN uint32_t evbpf__btf_member_bit_offset(const struct btf_type *t, uint16_t i);
+EVBPF_HIDDEN uint32_t evbpf__btf_member_bitfield_size(const struct btf_type *t, uint16_t i);
+/* Append a string (returns its offset) or a type record (returns its id)
+ * to non-split BTF; pointers to types and strings become invalid. */
+EVBPF_HIDDEN int evbpf__btf_add_str(struct evbpf_btf *btf, const char *s);
+EVBPF_HIDDEN int evbpf__btf_add_type(struct evbpf_btf *btf, const void *rec, size_t len);
 
 /*
  * The running kernel's BTF (/sys/kernel/btf/vmlinux), parsed once and
@@ -331,6 +357,7 @@ struct evbpf_map {
 	size_t init_size;
 	int fd;
 	bool reused;
+	bool pinned_new; /* pinned by this load (undone if the load fails) */
 };
 
 struct evbpf_object {
@@ -389,5 +416,94 @@ EVBPF_HIDDEN int evbpf__program_resolve_attach_btf(struct evbpf_program *prog);
 /* core/object.c */
 EVBPF_HIDDEN int evbpf__object_create_maps(struct evbpf_object *obj);
 EVBPF_HIDDEN int evbpf__object_load_btf(struct evbpf_object *obj);
+
+/* ------------------------------------------------------------------ */
+/* Links and attachment (core/link.c, core/attach_*.c, core/pin.c)      */
+/* ------------------------------------------------------------------ */
+
+struct evbpf_link;
+typedef int (*evbpf_link_detach_fn)(struct evbpf_link *link);
+
+/*
+ * A link is whatever keeps one attachment alive plus how to undo it. Every
+ * fd in it is owned by the link (dup'ed from the caller's where it came
+ * from the caller) and closed by evbpf_link_destroy().
+ */
+struct evbpf_link {
+	const char *kind;    /* "bpf_link", "perf_event", "prog_attach", ... */
+	int fd;              /* BPF link fd, or -1 */
+	int *pfds;           /* perf event fds (tracepoints, probes, perf) */
+	size_t nr_pfds;
+	int prog_fd;         /* dup of the program fd when detach needs it */
+	int target_fd;       /* dup of the cgroup / map / socket fd */
+	uint32_t attach_type;
+	int ifindex;         /* netlink XDP and tc */
+	uint32_t nl_flags;   /* XDP flags */
+	uint32_t tc_parent, tc_info, tc_handle;
+	bool tc_made_qdisc;
+	evbpf_link_detach_fn detach; /* NULL: closing the fds detaches */
+	char *pin_path;
+	char desc[96];       /* "prog 'x' on tracepoint sched/sched_switch" */
+};
+
+/* A new link with every fd at -1 and desc formatted; NULL without memory. */
+EVBPF_HIDDEN struct evbpf_link *evbpf__link_alloc(const char *kind, const char *desc_fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Check a program can be attached: loaded, out parameter present. */
+EVBPF_HIDDEN int evbpf__attach_check(const struct evbpf_program *prog,
+				     struct evbpf_link **linkp, const char *what);
+/* BPF_LINK_CREATE with the common fields; returns the link fd or -errno. */
+EVBPF_HIDDEN int evbpf__link_create(int prog_fd, int target_fd, uint32_t attach_type,
+				    uint32_t flags, union bpf_attr *extra);
+/* core/attach_cgroup.c: the two generic ways to attach to an fd target.
+ * attach_link returns -errno without a message so callers can fall back. */
+EVBPF_HIDDEN int evbpf__attach_link(struct evbpf_program *prog, int target_fd,
+				    uint32_t attach_type, uint32_t flags, union bpf_attr *extra,
+				    const char *desc, struct evbpf_link **linkp);
+EVBPF_HIDDEN int evbpf__attach_legacy(struct evbpf_program *prog, int target_fd,
+				      uint32_t attach_type, uint32_t flags, const char *desc,
+				      struct evbpf_link **linkp);
+
+/* core/attach_netlink.c: rtnetlink for XDP and tc on kernels without
+ * XDP or TCX links. Each returns 0 or -errno with a message. */
+EVBPF_HIDDEN int evbpf__nl_xdp_set(int ifindex, int prog_fd, int expected_fd, uint32_t flags);
+EVBPF_HIDDEN int evbpf__nl_tc_qdisc_clsact(int ifindex, bool create);
+EVBPF_HIDDEN int evbpf__nl_tc_filter(int ifindex, bool add, uint32_t parent, uint32_t info,
+				     uint32_t handle, int prog_fd, const char *name);
+
+/* dup with O_CLOEXEC above stdio; -errno on failure. */
+EVBPF_HIDDEN int evbpf__dup_fd(int fd);
+
+/* core/attach_perf.c: put prog on perf event pfd (the link takes pfd). */
+EVBPF_HIDDEN int evbpf__perf_event_open(void *attr, int pid, int cpu, int group_fd,
+					unsigned long flags);
+EVBPF_HIDDEN int evbpf__attach_perf_fd(struct evbpf_program *prog, int pfd, uint64_t cookie,
+				       const char *desc, struct evbpf_link **linkp);
+
+/* core/attach_trace.c: tracefs. roots == NULL means the standard places. */
+EVBPF_HIDDEN int evbpf__tracefs_event_id(const char *const *roots, const char *category,
+					 const char *name);
+
+/* core/attach_probe.c: PMU facts from devices_dir (NULL: sysfs). */
+EVBPF_HIDDEN int evbpf__pmu_type(const char *devices_dir, const char *pmu);
+EVBPF_HIDDEN int evbpf__pmu_retprobe_bit(const char *devices_dir, const char *pmu);
+/* Parse "func", "func+0x10" into name and offset. */
+EVBPF_HIDDEN int evbpf__parse_func_offset(const char *spec, char *func, size_t func_size,
+					  uint64_t *offset);
+/* Parse a uprobe section target "BINARY:SYMBOL[+OFF]". */
+EVBPF_HIDDEN int evbpf__parse_uprobe_target(const char *spec, char *binary, size_t binary_size,
+					    char *sym, size_t sym_size, uint64_t *offset);
+
+/* core/attach_elfsym.c: file offset of a function in an ELF executable or
+ * shared library, from .symtab or .dynsym and the program headers. */
+EVBPF_HIDDEN int evbpf__elf_func_offset(const char *path, const char *func, uint64_t *offsetp);
+/* Resolve a library name without '/' ("libc.so.6") to a path. */
+EVBPF_HIDDEN int evbpf__resolve_binary_path(const char *name, char *path, size_t size);
+
+/* core/pin.c: LIBBPF_PIN_BY_NAME at map creation. pin_reuse returns 1
+ * when the map now uses the pinned map, 0 when none is pinned. */
+EVBPF_HIDDEN int evbpf__map_pin_reuse(struct evbpf_map *map);
+EVBPF_HIDDEN int evbpf__map_pin_new(struct evbpf_map *map);
+EVBPF_HIDDEN void evbpf__object_unpin_new_maps(struct evbpf_object *obj);
 
 #endif /* EVBPF_CORE_INTERNAL_H */

@@ -56,22 +56,6 @@ static struct evbpf_map *add_map(struct evbpf_object *obj, const char *name,
 	return m;
 }
 
-/* Kernel object names allow [A-Za-z0-9_.] and 15 characters. */
-static void set_kname(char *dst, const char *prefix, const char *name)
-{
-	char tmp[256];
-	size_t i;
-
-	snprintf(tmp, sizeof(tmp), "%s%s", prefix, name);
-	for (i = 0; i < BPF_OBJ_NAME_LEN - 1 && tmp[i]; i++) {
-		char c = tmp[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '_' || c == '.';
-
-		dst[i] = ok ? c : '_';
-	}
-	dst[i] = '\0';
-}
 
 /* ------------------------------------------------------------ BTF maps */
 
@@ -85,11 +69,11 @@ static int btf_uint_member(const struct evbpf_btf *btf, const struct btf_member 
 	id = evbpf__btf_skip_mods(btf, m->type);
 	t = id > 0 ? evbpf__btf_type(btf, (uint32_t)id) : NULL;
 	if (!t || evbpf__btf_kind(t) != BTF_KIND_PTR)
-		return -EINVAL;
+		return id == -ELOOP ? -ELOOP : -EINVAL;
 	id = evbpf__btf_skip_mods(btf, t->type);
 	t = id > 0 ? evbpf__btf_type(btf, (uint32_t)id) : NULL;
 	if (!t || evbpf__btf_kind(t) != BTF_KIND_ARRAY)
-		return -EINVAL;
+		return id == -ELOOP ? -ELOOP : -EINVAL;
 	*val = ((const struct btf_array *)(t + 1))->nelems;
 	return 0;
 }
@@ -105,7 +89,7 @@ static int btf_type_member(const struct evbpf_btf *btf, const struct btf_member 
 	id = evbpf__btf_skip_mods(btf, m->type);
 	t = id > 0 ? evbpf__btf_type(btf, (uint32_t)id) : NULL;
 	if (!t || evbpf__btf_kind(t) != BTF_KIND_PTR)
-		return -EINVAL;
+		return id == -ELOOP ? -ELOOP : -EINVAL;
 	sz = evbpf__btf_resolve_size(btf, t->type);
 	if (sz < 0)
 		return (int)sz;
@@ -236,8 +220,11 @@ static int parse_btf_map_def(struct evbpf_object *obj, struct evbpf_map *map, ui
 			evbpf__debug("map '%s': ignoring unknown field '%s'", mp->name, mname);
 		}
 		if (err)
-			return evbpf__err(-EINVAL, "map '%s': field '%s' is malformed",
-					  obj->maps[map_idx].name, mname);
+			return evbpf__err(-EINVAL, "map '%s': field '%s' is malformed%s",
+					  obj->maps[map_idx].name, mname,
+					  err == -ELOOP ? ": reference loop"
+					  : err == -E2BIG ? ": type too large"
+							  : "");
 	}
 	return 0;
 }
@@ -273,11 +260,12 @@ static int init_btf_maps(struct evbpf_object *obj)
 		name = evbpf__btf_name(btf, v[i].type);
 		def_id = evbpf__btf_skip_mods(btf, var->type);
 		if (def_id <= 0)
-			return evbpf__err(-EINVAL, "map '%s': bad definition type", name);
+			return evbpf__err(-EINVAL, "map '%s': definition type: %s", name,
+					  def_id == -ELOOP ? "reference loop" : "invalid");
 		map = add_map(obj, name, EVBPF_MAP_BTF, sec_idx, v[i].offset);
 		if (!map)
 			return -ENOMEM;
-		set_kname(map->kname, "", name);
+		evbpf__kernel_name(map->kname, "", name);
 		err = parse_btf_map_def(obj, map, (uint32_t)def_id, false);
 		if (err)
 			return err;
@@ -323,7 +311,7 @@ static int init_legacy_maps(struct evbpf_object *obj)
 		map = add_map(obj, name, EVBPF_MAP_LEGACY, sec_idx, sym->st_value);
 		if (!map)
 			return -ENOMEM;
-		set_kname(map->kname, "", name);
+		evbpf__kernel_name(map->kname, "", name);
 		map->type = def.type;
 		map->key_size = def.key_size;
 		map->value_size = def.value_size;
@@ -360,7 +348,7 @@ static int init_data_maps(struct evbpf_object *obj)
 		map = add_map(obj, s->name, EVBPF_MAP_DATA, i, 0);
 		if (!map)
 			return -ENOMEM;
-		set_kname(map->kname, prefix, s->name);
+		evbpf__kernel_name(map->kname, prefix, s->name);
 		map->type = BPF_MAP_TYPE_ARRAY;
 		map->key_size = sizeof(uint32_t);
 		map->value_size = (uint32_t)s->size;
@@ -408,6 +396,11 @@ static int finalize_map_def(struct evbpf_map *map)
 			map->key_size = 4;
 		if (!map->value_size)
 			map->value_size = 4;
+		/* A CPU index and a perf event fd; consumers rely on it. */
+		if (map->key_size != 4 || map->value_size != 4)
+			return evbpf__err(-EINVAL, "map '%s': perf event array key_size %u, "
+						   "value_size %u: both must be 4",
+					  map->name, map->key_size, map->value_size);
 		if (!map->max_entries) {
 			int n = evbpf_num_possible_cpus();
 
@@ -826,7 +819,7 @@ EVBPF_API int evbpf_map_create(uint32_t map_type, const char *name, uint32_t key
 		free(map);
 		return -ENOMEM;
 	}
-	set_kname(map->kname, "", map->name);
+	evbpf__kernel_name(map->kname, "", map->name);
 	map->type = map_type;
 	map->key_size = key_size;
 	map->value_size = value_size;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Names of kernel enum values, for tools and messages. */
+#include <stdio.h>
+
 #include "internal.h"
 
 static const char *const prog_type_names[] = {
@@ -28,4 +30,20 @@ EVBPF_API const char *evbpf_prog_type_name(uint32_t type)
 EVBPF_API const char *evbpf_map_type_name(uint32_t type)
 {
 	return type < EVBPF_ARRAY_SIZE(map_type_names) ? map_type_names[type] : "unknown";
+}
+
+void evbpf__kernel_name(char dst[BPF_OBJ_NAME_LEN], const char *prefix, const char *name)
+{
+	char tmp[256];
+	size_t i;
+
+	snprintf(tmp, sizeof(tmp), "%s%s", prefix ? prefix : "", name);
+	for (i = 0; i < BPF_OBJ_NAME_LEN - 1 && tmp[i]; i++) {
+		char c = tmp[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '_' || c == '.';
+
+		dst[i] = ok ? c : '_';
+	}
+	dst[i] = '\0';
 }

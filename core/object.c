@@ -175,21 +175,6 @@ static int collect_code_secs(struct evbpf_object *obj)
 	return 0;
 }
 
-/* Kernel object names allow [A-Za-z0-9_.] and 15 characters. */
-static void kernel_name(char *dst, const char *src)
-{
-	size_t i;
-
-	for (i = 0; i < BPF_OBJ_NAME_LEN - 1 && src[i]; i++) {
-		char c = src[i];
-
-		dst[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-					 (c >= '0' && c <= '9') || c == '_' || c == '.'
-				 ? c
-				 : '_';
-	}
-	dst[i] = '\0';
-}
 
 static int add_program(struct evbpf_object *obj, int code_sec, const char *name,
 		       uint64_t off, uint64_t size)
@@ -275,7 +260,7 @@ static int collect_programs(struct evbpf_object *obj)
 		if (!found) {
 			char name[BPF_OBJ_NAME_LEN];
 
-			kernel_name(name, cs->name);
+			evbpf__kernel_name(name, NULL, cs->name);
 			err = add_program(obj, (int)c, name, 0, cs->insn_cnt * EVBPF_INSN_SZ);
 			if (err)
 				return err;

@@ -17,20 +17,6 @@
 #define LOG_TAIL_LINES 24
 #define LOAD_EAGAIN_RETRIES 5
 
-static void prog_kernel_name(char *dst, const char *src)
-{
-	size_t i;
-
-	for (i = 0; i < BPF_OBJ_NAME_LEN - 1 && src[i]; i++) {
-		char c = src[i];
-
-		dst[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-					 (c >= '0' && c <= '9') || c == '_' || c == '.'
-				 ? c
-				 : '_';
-	}
-	dst[i] = '\0';
-}
 
 static int prog_load_once(union bpf_attr *attr)
 {
@@ -153,7 +139,7 @@ EVBPF_API int evbpf_program_load(struct evbpf_program *prog)
 		attr.attach_prog_fd = (uint32_t)prog->attach_prog_fd;
 	else if (prog->attach_btf_obj_fd >= 0)
 		attr.attach_btf_obj_fd = (uint32_t)prog->attach_btf_obj_fd;
-	prog_kernel_name(attr.prog_name, prog->name);
+	evbpf__kernel_name(attr.prog_name, NULL, prog->name);
 	err = evbpf__program_prepare(prog, &attr);
 	if (err)
 		goto out;
