@@ -4,17 +4,28 @@
  * 4-byte aligned and can be fixed up in place before BPF_BTF_LOAD), every
  * type is indexed once, and the whole blob is validated up front: type
  * records that run past the type section, unknown kinds, string offsets
- * outside the string section, and referenced type ids past the last type
- * are all rejected here, so the rest of the code can index without checks
- * beyond "id < type_cnt". Reference loops (a const pointing at itself) are
- * legal to store but caught by the walkers, which bound their depth.
+ * outside the string section, referenced type ids past the last type,
+ * impossible integer encodings and member offsets, reference loops (a
+ * const pointing at itself, a pointer chain that never ends) and structs
+ * that contain themselves by value are all rejected here, so the rest of
+ * the code can index without checks beyond "id < type_cnt" and walk type
+ * chains without fearing cycles. Walkers still bound their depth.
+ *
+ * Lookups by name go through an index keyed by the essential name (the
+ * name without a CO-RE "___flavor" suffix), built on the first lookup:
+ * the kernel's BTF has over 100k types and CO-RE asks for many names.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
 #define BTF_MAX_DEPTH 32
+/* Alignment walks over struct members visit at most this many types, so a
+ * hostile DAG of nested structs cannot make them run for ever. */
+#define BTF_MAX_WALK 100000
 
 struct evbpf_btf {
 	uint8_t *raw; /* header + types + strings, owned */
@@ -28,6 +39,12 @@ struct evbpf_btf {
 	uint32_t start_id;   /* 1, or base's type_cnt for split BTF */
 	uint32_t start_str;  /* 0, or base's string length for split BTF */
 	const struct evbpf_btf *base;
+	/* The name index: chains of own type ids per hash of the essential
+	 * name. heads is published last (atomically) once complete. */
+	pthread_mutex_t index_lock;
+	_Atomic(uint32_t *) index_heads;
+	uint32_t *index_next; /* per own type: the next id in its chain, or 0 */
+	uint32_t index_mask;
 };
 
 static size_t type_extra_size(const struct btf_type *t)
@@ -69,6 +86,11 @@ uint32_t evbpf__btf_start_id(const struct evbpf_btf *btf)
 	return btf->start_id;
 }
 
+const struct evbpf_btf *evbpf__btf_base(const struct evbpf_btf *btf)
+{
+	return btf->base;
+}
+
 const struct btf_type *evbpf__btf_type(const struct evbpf_btf *btf, uint32_t id)
 {
 	if (id == 0)
@@ -108,11 +130,152 @@ const char *evbpf__btf_name(const struct evbpf_btf *btf, uint32_t id)
 	return s ? s : "";
 }
 
+/* ------------------------------------------------------------ name index */
+
+size_t evbpf__btf_essential_len(const char *name)
+{
+	size_t n = strlen(name);
+
+	/* The last "X___Y" where X and Y are not underscores splits off the
+	 * flavor: "task_struct___v2" is a flavor of "task_struct". */
+	for (size_t i = n >= 5 ? n - 5 + 1 : 0; i-- > 0;) {
+		const char *s = name + i;
+
+		if (s[0] != '_' && s[1] == '_' && s[2] == '_' && s[3] == '_' && s[4] != '_')
+			return i + 1;
+	}
+	return n;
+}
+
+static uint32_t name_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (uint8_t)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* Hash of the essential part of name in one pass: the hash is saved at
+ * each flavor separator so the suffix can be dropped without rescanning. */
+static uint32_t essential_hash(const char *s)
+{
+	uint32_t h = 2166136261u, h_ess = 0;
+	bool sep = false;
+
+	for (size_t i = 0; s[i]; i++) {
+		h ^= (uint8_t)s[i];
+		h *= 16777619u;
+		if (s[i] != '_' && s[i + 1] == '_' && s[i + 2] == '_' && s[i + 3] == '_' &&
+		    s[i + 4] && s[i + 4] != '_') {
+			h_ess = h;
+			sep = true;
+		}
+	}
+	return sep ? h_ess : h;
+}
+
+static int build_index(struct evbpf_btf *btf)
+{
+	uint32_t size = 1, *heads, *next;
+
+	while (size < btf->nr_types && size < (1u << 30))
+		size <<= 1;
+	heads = calloc(size, sizeof(*heads));
+	next = calloc(btf->nr_types ? btf->nr_types : 1, sizeof(*next));
+	if (!heads || !next) {
+		free(heads);
+		free(next);
+		return -ENOMEM;
+	}
+	/* Pushing in reverse leaves every chain in ascending id order. */
+	for (uint32_t i = btf->nr_types; i-- > 0;) {
+		const struct btf_type *t =
+		    (const struct btf_type *)(btf->types_data + btf->type_offs[i]);
+		const char *name;
+		uint32_t h;
+
+		if (!t->name_off)
+			continue;
+		name = evbpf__btf_str(btf, t->name_off);
+		if (!name || !*name)
+			continue;
+		h = essential_hash(name) & (size - 1);
+		next[i] = heads[h];
+		heads[h] = btf->start_id + i;
+	}
+	btf->index_next = next;
+	btf->index_mask = size - 1;
+	atomic_store_explicit(&btf->index_heads, heads, memory_order_release);
+	return 0;
+}
+
+static const uint32_t *get_index(const struct evbpf_btf *cbtf)
+{
+	struct evbpf_btf *btf = (struct evbpf_btf *)cbtf; /* the index is a cache */
+	uint32_t *heads = atomic_load_explicit(&btf->index_heads, memory_order_acquire);
+
+	if (heads)
+		return heads;
+	pthread_mutex_lock(&btf->index_lock);
+	if (!atomic_load_explicit(&btf->index_heads, memory_order_relaxed))
+		build_index(btf);
+	pthread_mutex_unlock(&btf->index_lock);
+	return atomic_load_explicit(&btf->index_heads, memory_order_acquire);
+}
+
+static void drop_index(struct evbpf_btf *btf)
+{
+	free(atomic_load_explicit(&btf->index_heads, memory_order_relaxed));
+	free(btf->index_next);
+	atomic_store_explicit(&btf->index_heads, NULL, memory_order_relaxed);
+	btf->index_next = NULL;
+}
+
+int evbpf__btf_find_essential(const struct evbpf_btf *btf, const char *name, size_t len,
+                              uint32_t *ids, size_t max)
+{
+	const uint32_t *heads = get_index(btf);
+	int n = 0;
+
+	if (!heads)
+		return -ENOMEM;
+	for (uint32_t id = heads[name_hash(name, len) & btf->index_mask]; id;
+	     id = btf->index_next[id - btf->start_id]) {
+		const char *tn = evbpf__btf_name(btf, id);
+
+		if (evbpf__btf_essential_len(tn) != len || strncmp(tn, name, len))
+			continue;
+		if ((size_t)n < max)
+			ids[n] = id;
+		if (n == INT32_MAX)
+			break;
+		n++;
+	}
+	return n;
+}
+
 int evbpf__btf_find(const struct evbpf_btf *btf, const char *name, int kind)
 {
-	uint32_t cnt = evbpf__btf_type_cnt(btf);
+	const uint32_t *heads;
+	size_t len;
 
-	for (uint32_t id = 1; id < cnt; id++) {
+	if (btf->base) {
+		int id = evbpf__btf_find(btf->base, name, kind);
+
+		if (id > 0)
+			return id;
+	}
+	if (!*name)
+		return -ENOENT;
+	heads = get_index(btf);
+	if (!heads)
+		return -ENOMEM;
+	len = evbpf__btf_essential_len(name);
+	for (uint32_t id = heads[name_hash(name, len) & btf->index_mask]; id;
+	     id = btf->index_next[id - btf->start_id]) {
 		const struct btf_type *t = evbpf__btf_type(btf, id);
 
 		if (kind >= 0 && evbpf__btf_kind(t) != kind)
@@ -122,6 +285,8 @@ int evbpf__btf_find(const struct evbpf_btf *btf, const char *name, int kind)
 	}
 	return -ENOENT;
 }
+
+/* ------------------------------------------------------------ walkers */
 
 static bool is_modifier(uint16_t kind)
 {
@@ -164,6 +329,8 @@ int64_t evbpf__btf_resolve_size(const struct evbpf_btf *btf, uint32_t id)
 				return -E2BIG;
 			return (int64_t)(nelems * t->size);
 		case BTF_KIND_PTR:
+			if (nelems > UINT32_MAX / sizeof(uint64_t))
+				return -E2BIG;
 			return (int64_t)(nelems * sizeof(uint64_t));
 		case BTF_KIND_TYPEDEF:
 		case BTF_KIND_CONST:
@@ -189,31 +356,23 @@ int64_t evbpf__btf_resolve_size(const struct evbpf_btf *btf, uint32_t id)
 	return -ELOOP;
 }
 
-/*
- * Alignment recurses into struct and union members, so a member that
- * contains its own struct (directly or through others) would recurse
- * forever, and wide structs nested many levels deep would take exponential
- * time. depth bounds the nesting and *budget the members visited in all.
- */
-#define BTF_ALIGN_BUDGET (1 << 16)
-
-static int btf_align(const struct evbpf_btf *btf, uint32_t id, int depth, uint32_t *budget)
+static int align_of(const struct evbpf_btf *btf, uint32_t id, int depth, uint32_t *budget)
 {
 	for (; depth < BTF_MAX_DEPTH; depth++) {
 		const struct btf_type *t = evbpf__btf_type(btf, id);
 
 		if (!t)
 			return -EINVAL;
+		if (!(*budget)--)
+			return -E2BIG;
 		switch (evbpf__btf_kind(t)) {
-		case BTF_KIND_INT: {
-			uint32_t enc = *(const uint32_t *)(t + 1);
-			uint32_t bytes = (BTF_INT_BITS(enc) + 7) / 8;
-
-			return bytes > 8 ? 8 : (bytes ? (int)bytes : 1);
-		}
+		case BTF_KIND_INT:
 		case BTF_KIND_ENUM:
 		case BTF_KIND_ENUM64:
 		case BTF_KIND_FLOAT:
+			/* Natural alignment, capped at 8 (an __int128 is 16
+			 * bytes but aligned to 8 by BPF's ABI; so is long double
+			 * on the targets that matter here). */
 			return t->size > 8 ? 8 : (t->size ? (int)t->size : 1);
 		case BTF_KIND_PTR:
 			return 8;
@@ -225,6 +384,7 @@ static int btf_align(const struct evbpf_btf *btf, uint32_t id, int depth, uint32
 		case BTF_KIND_VOLATILE:
 		case BTF_KIND_RESTRICT:
 		case BTF_KIND_TYPE_TAG:
+		case BTF_KIND_VAR:
 			id = t->type;
 			break;
 		case BTF_KIND_STRUCT:
@@ -232,24 +392,13 @@ static int btf_align(const struct evbpf_btf *btf, uint32_t id, int depth, uint32
 			const struct btf_member *m = (const void *)(t + 1);
 			int max = 1;
 
-			if (BTF_INFO_KFLAG(t->info) == 0 || evbpf__btf_vlen(t) == 0) {
-				for (uint16_t i = 0; i < evbpf__btf_vlen(t); i++) {
-					int a;
+			for (uint16_t i = 0; i < evbpf__btf_vlen(t); i++) {
+				int a = align_of(btf, m[i].type, depth + 1, budget);
 
-					/* Members are checked to be valid ids at parse. */
-					if (m[i].type == id)
-						return -ELOOP;
-					if (*budget == 0)
-						return -E2BIG;
-					(*budget)--;
-					a = btf_align(btf, m[i].type, depth + 1, budget);
-					if (a < 0)
-						return a;
-					if (a > max)
-						max = a;
-				}
-			} else {
-				max = 1; /* bitfield structs: use byte alignment */
+				if (a < 0)
+					return a;
+				if (a > max)
+					max = a;
 			}
 			return max;
 		}
@@ -262,9 +411,23 @@ static int btf_align(const struct evbpf_btf *btf, uint32_t id, int depth, uint32
 
 int evbpf__btf_align(const struct evbpf_btf *btf, uint32_t id)
 {
-	uint32_t budget = BTF_ALIGN_BUDGET;
+	uint32_t budget = BTF_MAX_WALK;
 
-	return btf_align(btf, id, 0, &budget);
+	return align_of(btf, id, 0, &budget);
+}
+
+uint32_t evbpf__btf_member_bit_offset(const struct btf_type *t, uint16_t i)
+{
+	const struct btf_member *m = (const struct btf_member *)(t + 1) + i;
+
+	return BTF_INFO_KFLAG(t->info) ? BTF_MEMBER_BIT_OFFSET(m->offset) : m->offset;
+}
+
+uint32_t evbpf__btf_member_bitfield_size(const struct btf_type *t, uint16_t i)
+{
+	const struct btf_member *m = (const struct btf_member *)(t + 1) + i;
+
+	return BTF_INFO_KFLAG(t->info) ? BTF_MEMBER_BITFIELD_SIZE(m->offset) : 0;
 }
 
 const void *evbpf__btf_raw(const struct evbpf_btf *btf, size_t *sizep)
@@ -277,32 +440,152 @@ void evbpf__btf_free(struct evbpf_btf *btf)
 {
 	if (!btf)
 		return;
+	drop_index(btf);
+	pthread_mutex_destroy(&btf->index_lock);
 	free(btf->raw);
 	free(btf->type_offs);
 	free(btf);
 }
 
+/* ------------------------------------------------------------ mutation */
+
+/*
+ * Append a type record or a string (for sanitizing an object's BTF before
+ * BPF_BTF_LOAD). The raw blob is rebuilt as header, types, strings, so
+ * pointers into it and type_mut() results are invalid afterwards.
+ */
+static int relayout(struct evbpf_btf *btf, const void *type_rec, size_t type_len, const char *str,
+                    size_t str_len)
+{
+	uint32_t hdr_len = btf->hdr->hdr_len, types_len = btf->hdr->type_len;
+	size_t size = (size_t)hdr_len + types_len + type_len + btf->strs_len + str_len;
+	uint8_t *raw;
+
+	if (btf->base)
+		return -ENOTSUP;
+	if (size > UINT32_MAX)
+		return -E2BIG;
+	raw = malloc(size);
+	if (!raw)
+		return -ENOMEM;
+	memcpy(raw, btf->raw, hdr_len);
+	memcpy(raw + hdr_len, btf->types_data, types_len);
+	memcpy(raw + hdr_len + types_len, type_rec, type_len);
+	memcpy(raw + hdr_len + types_len + type_len, btf->strs, btf->strs_len);
+	memcpy(raw + hdr_len + types_len + type_len + btf->strs_len, str, str_len);
+	free(btf->raw);
+	btf->raw = raw;
+	btf->raw_size = size;
+	btf->hdr = (struct btf_header *)raw;
+	btf->hdr->type_off = 0;
+	btf->hdr->type_len = types_len + (uint32_t)type_len;
+	btf->hdr->str_off = btf->hdr->type_len;
+	btf->hdr->str_len = btf->strs_len + (uint32_t)str_len;
+	btf->types_data = raw + hdr_len;
+	btf->strs = (const char *)raw + hdr_len + btf->hdr->type_len;
+	btf->strs_len = btf->hdr->str_len;
+	return 0;
+}
+
+int evbpf__btf_add_str(struct evbpf_btf *btf, const char *s)
+{
+	uint32_t off = btf->strs_len;
+	int err;
+
+	err = relayout(btf, NULL, 0, s, strlen(s) + 1);
+	return err ? err : (int)off;
+}
+
+int evbpf__btf_add_type(struct evbpf_btf *btf, const void *rec, size_t len)
+{
+	uint32_t off = btf->hdr->type_len, *n;
+	int err;
+
+	if (len % 4 || len < sizeof(struct btf_type))
+		return -EINVAL;
+	n = realloc(btf->type_offs, (btf->nr_types + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	btf->type_offs = n;
+	err = relayout(btf, rec, len, NULL, 0);
+	if (err)
+		return err;
+	drop_index(btf);
+	btf->type_offs[btf->nr_types++] = off;
+	return (int)(btf->start_id + btf->nr_types - 1);
+}
+
+/* ------------------------------------------------------------ validation */
+
 static int check_str(const struct evbpf_btf *btf, uint32_t id, uint32_t off, const char *what)
 {
 	if (!evbpf__btf_str(btf, off))
 		return evbpf__err(-EINVAL, "btf: type [%u]: %s string offset %u is out of range",
-				  id, what, off);
+		                  id, what, off);
 	return 0;
 }
 
 static int check_ref(const struct evbpf_btf *btf, uint32_t id, uint32_t ref, const char *what)
 {
 	if (ref >= evbpf__btf_type_cnt(btf))
-		return evbpf__err(-EINVAL, "btf: type [%u]: %s refers to type [%u], past the last "
-					   "type [%u]",
-				  id, what, ref, evbpf__btf_type_cnt(btf) - 1);
+		return evbpf__err(-EINVAL,
+		                  "btf: type [%u]: %s refers to type [%u], past the last "
+		                  "type [%u]",
+		                  id, what, ref, evbpf__btf_type_cnt(btf) - 1);
 	return 0;
 }
 
-/* Validate one type's strings and references (all types are indexed). */
+static int check_int(uint32_t id, const struct btf_type *t)
+{
+	uint32_t enc = *(const uint32_t *)(t + 1);
+	uint32_t bits = BTF_INT_BITS(enc), off = BTF_INT_OFFSET(enc);
+
+	if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8 && t->size != 16)
+		return evbpf__err(-EINVAL, "btf: type [%u]: int size %u is invalid", id, t->size);
+	if (bits > 128 || off + bits > t->size * 8)
+		return evbpf__err(-EINVAL,
+		                  "btf: type [%u]: int of %u bits at bit %u does not fit "
+		                  "%u bytes",
+		                  id, bits, off, t->size);
+	if (BTF_INT_ENCODING(enc) & ~(uint32_t)(BTF_INT_SIGNED | BTF_INT_CHAR | BTF_INT_BOOL))
+		return evbpf__err(-EINVAL, "btf: type [%u]: unknown int encoding 0x%x", id,
+		                  BTF_INT_ENCODING(enc));
+	return 0;
+}
+
+static int check_members(const struct evbpf_btf *btf, uint32_t id, const struct btf_type *t)
+{
+	const struct btf_member *m = (const void *)(t + 1);
+	int err;
+
+	for (uint16_t i = 0; i < evbpf__btf_vlen(t); i++) {
+		uint64_t bit_off = evbpf__btf_member_bit_offset(t, i);
+		uint64_t bf = evbpf__btf_member_bitfield_size(t, i);
+
+		err = check_str(btf, id, m[i].name_off, "member name");
+		if (!err)
+			err = check_ref(btf, id, m[i].type, "member");
+		if (err)
+			return err;
+		if (m[i].type == 0)
+			return evbpf__err(-EINVAL, "btf: type [%u]: member #%u has type void", id,
+			                  i);
+		if (bit_off + bf > (uint64_t)t->size * 8)
+			return evbpf__err(-EINVAL,
+			                  "btf: type [%u]: member #%u at bit %llu lies "
+			                  "outside its %u-byte %s",
+			                  id, i, (unsigned long long)bit_off, t->size,
+			                  evbpf__btf_kind(t) == BTF_KIND_UNION ? "union"
+			                                                       : "struct");
+	}
+	return 0;
+}
+
+/* Validate one type's strings, references and encodings (all types are
+ * indexed, so references can be looked at). */
 static int check_type(const struct evbpf_btf *btf, uint32_t id)
 {
-	const struct btf_type *t = evbpf__btf_type(btf, id);
+	const struct btf_type *t = evbpf__btf_type(btf, id), *r;
 	uint16_t kind = evbpf__btf_kind(t), vlen = evbpf__btf_vlen(t);
 	int err;
 
@@ -332,28 +615,25 @@ static int check_type(const struct evbpf_btf *btf, uint32_t id)
 			err = check_ref(btf, id, a->index_type, "index type");
 		if (err)
 			return err;
+		if (a->type == 0)
+			return evbpf__err(-EINVAL, "btf: type [%u]: array of void", id);
 		break;
 	}
 	default:
 		break;
 	}
 	switch (kind) {
+	case BTF_KIND_INT:
+		return check_int(id, t);
 	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION: {
-		const struct btf_member *m = (const void *)(t + 1);
-
-		for (uint16_t i = 0; i < vlen; i++) {
-			err = check_str(btf, id, m[i].name_off, "member name");
-			if (!err)
-				err = check_ref(btf, id, m[i].type, "member");
-			if (err)
-				return err;
-		}
-		break;
-	}
+	case BTF_KIND_UNION:
+		return check_members(btf, id, t);
 	case BTF_KIND_ENUM: {
 		const struct btf_enum *e = (const void *)(t + 1);
 
+		if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
+			return evbpf__err(-EINVAL, "btf: type [%u]: enum size %u is invalid", id,
+			                  t->size);
 		for (uint16_t i = 0; i < vlen; i++) {
 			err = check_str(btf, id, e[i].name_off, "enumerator name");
 			if (err)
@@ -364,6 +644,9 @@ static int check_type(const struct evbpf_btf *btf, uint32_t id)
 	case BTF_KIND_ENUM64: {
 		const struct btf_enum64 *e = (const void *)(t + 1);
 
+		if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
+			return evbpf__err(-EINVAL, "btf: type [%u]: enum64 size %u is invalid", id,
+			                  t->size);
 		for (uint16_t i = 0; i < vlen; i++) {
 			err = check_str(btf, id, e[i].name_off, "enumerator name");
 			if (err)
@@ -371,6 +654,24 @@ static int check_type(const struct evbpf_btf *btf, uint32_t id)
 		}
 		break;
 	}
+	case BTF_KIND_FLOAT:
+		if (t->size != 2 && t->size != 4 && t->size != 8 && t->size != 12 && t->size != 16)
+			return evbpf__err(-EINVAL, "btf: type [%u]: float size %u is invalid", id,
+			                  t->size);
+		break;
+	case BTF_KIND_FUNC:
+		r = evbpf__btf_type(btf, t->type);
+		if (!r || evbpf__btf_kind(r) != BTF_KIND_FUNC_PROTO)
+			return evbpf__err(-EINVAL, "btf: type [%u]: func '%s' has no prototype", id,
+			                  evbpf__btf_name(btf, id));
+		if (vlen > BTF_FUNC_EXTERN)
+			return evbpf__err(-EINVAL, "btf: type [%u]: func linkage %u is invalid", id,
+			                  vlen);
+		break;
+	case BTF_KIND_VAR:
+		if (((const struct btf_var *)(t + 1))->linkage > BTF_VAR_GLOBAL_EXTERN)
+			return evbpf__err(-EINVAL, "btf: type [%u]: var linkage is invalid", id);
+		break;
 	case BTF_KIND_FUNC_PROTO: {
 		const struct btf_param *p = (const void *)(t + 1);
 
@@ -380,6 +681,9 @@ static int check_type(const struct evbpf_btf *btf, uint32_t id)
 				err = check_ref(btf, id, p[i].type, "parameter");
 			if (err)
 				return err;
+			if (p[i].type == 0 && i + 1 != vlen)
+				return evbpf__err(-EINVAL, "btf: type [%u]: parameter #%u is void",
+				                  id, i);
 		}
 		break;
 	}
@@ -390,7 +694,23 @@ static int check_type(const struct evbpf_btf *btf, uint32_t id)
 			err = check_ref(btf, id, v[i].type, "variable");
 			if (err)
 				return err;
+			if ((uint64_t)v[i].offset + v[i].size > UINT32_MAX)
+				return evbpf__err(-EINVAL, "btf: type [%u]: variable #%u overflows",
+				                  id, i);
 		}
+		break;
+	}
+	case BTF_KIND_DECL_TAG: {
+		int32_t comp = ((const struct btf_decl_tag *)(t + 1))->component_idx;
+
+		r = evbpf__btf_type(btf, t->type);
+		if (!r)
+			return evbpf__err(-EINVAL, "btf: type [%u]: decl tag on void", id);
+		if (comp < -1 || (comp >= 0 && (uint32_t)comp >= evbpf__btf_vlen(r)))
+			return evbpf__err(-EINVAL,
+			                  "btf: type [%u]: decl tag component %d is out "
+			                  "of range",
+			                  id, comp);
 		break;
 	}
 	default:
@@ -399,37 +719,150 @@ static int check_type(const struct evbpf_btf *btf, uint32_t id)
 	return 0;
 }
 
+static bool btf_is_composite_kind(uint16_t kind)
+{
+	return kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION;
+}
+
+/* The one type a "chain" kind refers to, or 0 for kinds that end a chain. */
+static uint32_t chain_next(const struct btf_type *t)
+{
+	switch (evbpf__btf_kind(t)) {
+	case BTF_KIND_PTR:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+	case BTF_KIND_VAR:
+	case BTF_KIND_FUNC:
+		return t->type;
+	case BTF_KIND_ARRAY:
+		return ((const struct btf_array *)(t + 1))->type;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Reject reference cycles. Chains (modifiers, pointers, arrays, vars) form
+ * a graph where each node has one successor, so a walk that meets a node
+ * already marked by the same walk has found a loop. Structs must not
+ * contain themselves by value: a depth-first search over member types
+ * (through modifiers and arrays, not pointers) finds those.
+ */
+static int check_loops(const struct evbpf_btf *btf)
+{
+	uint32_t n = btf->nr_types, start = btf->start_id;
+	uint32_t *mark = calloc(n ? n : 1, sizeof(*mark));
+	uint32_t *stack = NULL;
+	uint16_t *pos = NULL;
+	uint8_t *state = NULL;
+	int err = 0;
+
+	if (!mark)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t cur = start + i;
+
+		while (cur >= start && cur - start < n && !mark[cur - start]) {
+			const struct btf_type *t = evbpf__btf_type(btf, cur);
+
+			mark[cur - start] = i + 1;
+			cur = chain_next(t);
+			if (!cur)
+				break;
+		}
+		if (cur >= start && cur - start < n && mark[cur - start] == i + 1 &&
+		    chain_next(evbpf__btf_type(btf, cur))) {
+			err = evbpf__err(-EINVAL, "btf: type [%u] (%s) is part of a reference loop",
+			                 cur, evbpf__btf_name(btf, cur));
+			goto out;
+		}
+	}
+
+	/* Containment: 0 unvisited, 1 on the stack, 2 done. */
+	state = calloc(n ? n : 1, 1);
+	stack = malloc((n ? n : 1) * sizeof(*stack));
+	pos = malloc((n ? n : 1) * sizeof(*pos));
+	if (!state || !stack || !pos) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t sp = 0;
+
+		if (state[i])
+			continue;
+		if (!btf_is_composite_kind(evbpf__btf_kind(evbpf__btf_type(btf, start + i))))
+			continue;
+		stack[sp] = start + i;
+		pos[sp++] = 0;
+		state[i] = 1;
+		while (sp) {
+			uint32_t id = stack[sp - 1], mid;
+			const struct btf_type *t = evbpf__btf_type(btf, id);
+			const struct btf_type *mt;
+
+			if (pos[sp - 1] >= evbpf__btf_vlen(t)) {
+				state[id - start] = 2;
+				sp--;
+				continue;
+			}
+			mid = ((const struct btf_member *)(t + 1))[pos[sp - 1]++].type;
+			/* Through modifiers and arrays (acyclic, checked above). */
+			for (mt = evbpf__btf_type(btf, mid);
+			     mt && evbpf__btf_kind(mt) != BTF_KIND_PTR && chain_next(mt);
+			     mt = evbpf__btf_type(btf, mid))
+				mid = chain_next(mt);
+			if (!mt || !btf_is_composite_kind(evbpf__btf_kind(mt)) || mid < start)
+				continue;
+			if (state[mid - start] == 1) {
+				err = evbpf__err(-EINVAL, "btf: type [%u] (%s) contains itself",
+				                 mid, evbpf__btf_name(btf, mid));
+				goto out;
+			}
+			if (state[mid - start] == 2)
+				continue;
+			state[mid - start] = 1;
+			stack[sp] = mid;
+			pos[sp++] = 0;
+		}
+	}
+out:
+	free(mark);
+	free(state);
+	free(stack);
+	free(pos);
+	return err;
+}
+
 static int index_types(struct evbpf_btf *btf)
 {
-	uint32_t len = btf->hdr->type_len, off = 0, cap = 0;
+	uint32_t len = btf->hdr->type_len, off = 0, cap;
 
+	/* A type takes at least 12 bytes: size the index once. */
+	cap = len / sizeof(struct btf_type) + 1;
+	btf->type_offs = malloc(cap * sizeof(*btf->type_offs));
+	if (!btf->type_offs)
+		return -ENOMEM;
 	while (off < len) {
 		const struct btf_type *t;
 		size_t need;
 
 		if (len - off < sizeof(struct btf_type))
 			return evbpf__err(-EINVAL, "btf: type [%u] is truncated",
-					  btf->start_id + btf->nr_types);
+			                  btf->start_id + btf->nr_types);
 		t = (const struct btf_type *)(btf->types_data + off);
 		if (evbpf__btf_kind(t) == BTF_KIND_UNKN || evbpf__btf_kind(t) > EVBPF_BTF_KIND_MAX)
 			return evbpf__err(-EINVAL, "btf: type [%u] has unknown kind %u",
-					  btf->start_id + btf->nr_types, evbpf__btf_kind(t));
+			                  btf->start_id + btf->nr_types, evbpf__btf_kind(t));
 		need = sizeof(*t) + type_extra_size(t);
 		if (need > len - off)
-			return evbpf__err(-EINVAL,
-					  "btf: type [%u] (kind %u, vlen %u) runs past the type section",
-					  btf->start_id + btf->nr_types, evbpf__btf_kind(t),
-					  evbpf__btf_vlen(t));
-		if (btf->nr_types == cap) {
-			uint32_t ncap = cap ? cap * 2 : 1024;
-			uint32_t *n = realloc(btf->type_offs, ncap * sizeof(*n));
-
-			if (!n)
-				return -ENOMEM;
-			btf->type_offs = n;
-			cap = ncap;
-		}
-		if (btf->start_id + btf->nr_types == UINT32_MAX)
+			return evbpf__err(
+			    -EINVAL, "btf: type [%u] (kind %u, vlen %u) runs past the type section",
+			    btf->start_id + btf->nr_types, evbpf__btf_kind(t), evbpf__btf_vlen(t));
+		if (btf->start_id + btf->nr_types == UINT32_MAX / 2)
 			return evbpf__err(-E2BIG, "btf: too many types");
 		btf->type_offs[btf->nr_types++] = off;
 		off += (uint32_t)need;
@@ -437,53 +870,82 @@ static int index_types(struct evbpf_btf *btf)
 	return 0;
 }
 
-int evbpf__btf_parse(const void *data, size_t size, const struct evbpf_btf *base,
-		     struct evbpf_btf **btfp)
+/*
+ * Parse taking ownership of raw (malloc'd, size bytes). trusted is for the
+ * kernel's own /sys/kernel/btf/vmlinux, which the kernel generated and
+ * validated: its records are still bounds-checked while indexing, but the
+ * per-type checks (which cost more than reading the file) are skipped.
+ * Every walker bounds its depth and every name lookup its string offset,
+ * so even a broken trusted blob cannot crash us.
+ */
+static int parse_owned(uint8_t *raw, size_t size, const struct evbpf_btf *base, bool trusted,
+                       struct evbpf_btf **btfp)
 {
 	struct btf_header hdr;
 	struct evbpf_btf *btf;
 	uint64_t data_len;
 	int err;
 
-	if (size < sizeof(hdr))
+	if (size < offsetof(struct btf_header, type_off)) {
+		free(raw);
 		return evbpf__err(-EINVAL, "btf: %zu bytes is too short for a BTF header", size);
-	memcpy(&hdr, data, sizeof(hdr));
+	}
+	memset(&hdr, 0, sizeof(hdr));
+	memcpy(&hdr, raw, size < sizeof(hdr) ? size : sizeof(hdr));
 	if (hdr.magic != BTF_MAGIC)
-		return evbpf__err(hdr.magic == 0x9FEB ? -ENOTSUP : -EINVAL,
-				  "btf: bad magic 0x%04x (big-endian BTF is not supported)",
-				  hdr.magic);
-	if (hdr.version != BTF_VERSION)
-		return evbpf__err(-ENOTSUP, "btf: unsupported version %u", hdr.version);
-	if (hdr.hdr_len < sizeof(hdr) || hdr.hdr_len > size)
-		return evbpf__err(-EINVAL, "btf: header length %u is invalid", hdr.hdr_len);
+		err = evbpf__err(hdr.magic == 0x9FEB ? -ENOTSUP : -EINVAL,
+		                 "btf: bad magic 0x%04x (big-endian BTF is not supported)",
+		                 hdr.magic);
+	else if (hdr.version != BTF_VERSION)
+		err = evbpf__err(-ENOTSUP, "btf: unsupported version %u", hdr.version);
+	else if (size < sizeof(hdr) || hdr.hdr_len < sizeof(hdr) || hdr.hdr_len > size)
+		err = evbpf__err(-EINVAL, "btf: header length %u is invalid (%zu bytes)",
+		                 hdr.hdr_len, size);
+	else
+		err = 0;
+	if (!err) {
+		/* A longer header than ours must be zero in the part we skip. */
+		for (uint32_t i = sizeof(hdr); i < hdr.hdr_len; i++)
+			if (raw[i]) {
+				err = evbpf__err(-ENOTSUP, "btf: unknown non-zero header fields");
+				break;
+			}
+	}
+	if (err) {
+		free(raw);
+		return err;
+	}
 	data_len = size - hdr.hdr_len;
 	if ((uint64_t)hdr.type_off + hdr.type_len > data_len ||
 	    (uint64_t)hdr.str_off + hdr.str_len > data_len)
-		return evbpf__err(-EINVAL, "btf: type or string section runs past the end (%zu "
-					   "bytes)",
-				  size);
-	if ((hdr.hdr_len + hdr.type_off) % 4)
-		return evbpf__err(-EINVAL, "btf: type section is not 4-byte aligned");
-	if (hdr.type_off < hdr.str_off && (uint64_t)hdr.type_off + hdr.type_len > hdr.str_off)
-		return evbpf__err(-EINVAL, "btf: type and string sections overlap");
-	if (hdr.str_off < hdr.type_off && (uint64_t)hdr.str_off + hdr.str_len > hdr.type_off)
-		return evbpf__err(-EINVAL, "btf: type and string sections overlap");
-	if (!base && (hdr.str_len == 0 ||
-		      ((const char *)data)[hdr.hdr_len + hdr.str_off] != '\0'))
-		return evbpf__err(-EINVAL, "btf: string section must start with an empty string");
-	if (hdr.str_len &&
-	    ((const char *)data)[hdr.hdr_len + hdr.str_off + hdr.str_len - 1] != '\0')
-		return evbpf__err(-EINVAL, "btf: string section is not NUL-terminated");
+		err = evbpf__err(-EINVAL,
+		                 "btf: type or string section runs past the end (%zu "
+		                 "bytes)",
+		                 size);
+	else if ((hdr.hdr_len + hdr.type_off) % 4)
+		err = evbpf__err(-EINVAL, "btf: type section is not 4-byte aligned");
+	else if ((hdr.type_off < hdr.str_off &&
+	          (uint64_t)hdr.type_off + hdr.type_len > hdr.str_off) ||
+	         (hdr.str_off < hdr.type_off && (uint64_t)hdr.str_off + hdr.str_len > hdr.type_off))
+		err = evbpf__err(-EINVAL, "btf: type and string sections overlap");
+	else if (!base && (hdr.str_len == 0 || raw[hdr.hdr_len + hdr.str_off] != '\0'))
+		err = evbpf__err(-EINVAL, "btf: string section must start with an empty string");
+	else if (hdr.str_len && raw[hdr.hdr_len + hdr.str_off + hdr.str_len - 1] != '\0')
+		err = evbpf__err(-EINVAL, "btf: string section is not NUL-terminated");
+	else if (base && (uint64_t)base->start_str + base->strs_len + hdr.str_len > UINT32_MAX)
+		err = evbpf__err(-E2BIG, "btf: split string section is too large");
+	if (err) {
+		free(raw);
+		return err;
+	}
 
 	btf = calloc(1, sizeof(*btf));
-	if (!btf)
-		return -ENOMEM;
-	btf->raw = malloc(size ? size : 1);
-	if (!btf->raw) {
-		free(btf);
+	if (!btf) {
+		free(raw);
 		return -ENOMEM;
 	}
-	memcpy(btf->raw, data, size);
+	pthread_mutex_init(&btf->index_lock, NULL);
+	btf->raw = raw;
 	btf->raw_size = size;
 	btf->hdr = (struct btf_header *)btf->raw;
 	btf->types_data = btf->raw + hdr.hdr_len + hdr.type_off;
@@ -496,11 +958,14 @@ int evbpf__btf_parse(const void *data, size_t size, const struct evbpf_btf *base
 	err = index_types(btf);
 	if (err)
 		goto err;
-	for (uint32_t i = 0; i < btf->nr_types; i++) {
+	for (uint32_t i = 0; i < btf->nr_types && !trusted; i++) {
 		err = check_type(btf, btf->start_id + i);
 		if (err)
 			goto err;
 	}
+	err = trusted ? 0 : check_loops(btf);
+	if (err)
+		goto err;
 	*btfp = btf;
 	return 0;
 err:
@@ -508,9 +973,63 @@ err:
 	return err;
 }
 
-/* ------------------------------------------------------------ vmlinux */
+int evbpf__btf_parse(const void *data, size_t size, const struct evbpf_btf *base,
+                     struct evbpf_btf **btfp)
+{
+	uint8_t *raw = malloc(size ? size : 1);
 
-#include <pthread.h>
+	if (!raw)
+		return -ENOMEM;
+	if (size)
+		memcpy(raw, data, size);
+	return parse_owned(raw, size, base, false, btfp);
+}
+
+int evbpf__btf_parse_kernel(uint8_t *raw, size_t size, const struct evbpf_btf *base,
+                            struct evbpf_btf **btfp)
+{
+	return parse_owned(raw, size, base, true, btfp);
+}
+
+int evbpf__btf_parse_file(const char *path, const struct evbpf_btf *base, struct evbpf_btf **btfp)
+{
+	struct evbpf_elf elf;
+	uint8_t *buf;
+	size_t size, idx;
+	int err;
+
+	err = evbpf__read_file(path, &buf, &size);
+	if (err)
+		return evbpf__err(err, "btf: cannot read '%s': %s", path, evbpf_strerror(err));
+	if (size < 4 || memcmp(buf, ELFMAG, SELFMAG) != 0) {
+		err = parse_owned(buf, size, base, false, btfp);
+		goto out;
+	}
+	/* An ELF file (a vmlinux image or an object): its .BTF section. */
+	err = evbpf__elf_parse(&elf, buf, size);
+	if (err) {
+		free(buf);
+		goto out;
+	}
+	idx = evbpf__elf_find_sec(&elf, ".BTF");
+	if (!idx || !elf.secs[idx].data)
+		err = evbpf__err(-ENOENT, "btf: '%s' has no .BTF section", path);
+	else
+		err = evbpf__btf_parse(elf.secs[idx].data, elf.secs[idx].size, base, btfp);
+	evbpf__elf_free(&elf);
+	free(buf);
+out:
+	if (err && err != -ENOMEM) {
+		char detail[512];
+
+		snprintf(detail, sizeof(detail), "%s", evbpf_errmsg());
+		if (!strstr(detail, path))
+			evbpf__err(err, "%s: %s", path, detail);
+	}
+	return err;
+}
+
+/* ------------------------------------------------------------ vmlinux */
 
 static pthread_once_t vmlinux_once = PTHREAD_ONCE_INIT;
 static struct evbpf_btf *vmlinux_btf;
@@ -527,18 +1046,17 @@ static void vmlinux_load(void)
 		vmlinux_err = err;
 		return;
 	}
-	err = evbpf__btf_parse(buf, size, NULL, &vmlinux_btf);
-	free(buf);
-	vmlinux_err = err;
+	vmlinux_err = parse_owned(buf, size, NULL, true, &vmlinux_btf);
 }
 
 int evbpf__vmlinux_btf(const struct evbpf_btf **btfp)
 {
 	pthread_once(&vmlinux_once, vmlinux_load);
 	if (vmlinux_err)
-		return evbpf__err(vmlinux_err, "kernel BTF /sys/kernel/btf/vmlinux: %s (a kernel "
-					       "built with CONFIG_DEBUG_INFO_BTF=y is needed)",
-				  evbpf_strerror(vmlinux_err));
+		return evbpf__err(vmlinux_err,
+		                  "kernel BTF /sys/kernel/btf/vmlinux: %s (a kernel "
+		                  "built with CONFIG_DEBUG_INFO_BTF=y is needed)",
+		                  evbpf_strerror(vmlinux_err));
 	*btfp = vmlinux_btf;
 	return 0;
 }
