@@ -516,6 +516,9 @@ int evbpf__map_create_kernel(struct evbpf_map *map)
 		return 0;
 	if (map->sec_off == UINT64_MAX && map->origin == EVBPF_MAP_BTF)
 		return 0; /* an inner template: created with its outer map */
+	err = evbpf__map_pin_reuse(map); /* LIBBPF_PIN_BY_NAME (pin.c) */
+	if (err)
+		return err < 0 ? err : 0;
 	if (map->inner_map_idx >= 0) {
 		struct evbpf_map *inner = &obj->maps[map->inner_map_idx];
 
@@ -551,7 +554,10 @@ int evbpf__map_create_kernel(struct evbpf_map *map)
 			return err;
 		}
 	}
-	return 0;
+	err = evbpf__map_pin_new(map);
+	if (err)
+		evbpf__close_fd(&map->fd);
+	return err;
 }
 
 int evbpf__map_fill_slots(struct evbpf_map *map)

@@ -378,6 +378,7 @@ EVBPF_API void evbpf_object_close(struct evbpf_object *obj)
 
 		evbpf__close_fd(&p->fd);
 		evbpf__close_fd(&p->attach_btf_obj_fd);
+		evbpf__close_fd(&p->attach_prog_fd);
 		free(p->name);
 		free(p->sec_name);
 		free(p->insns);
@@ -582,6 +583,7 @@ int evbpf__object_create_maps(struct evbpf_object *obj)
 	obj->maps_created = true;
 	return 0;
 err:
+	evbpf__object_unpin_new_maps(obj);
 	for (size_t i = 0; i < obj->nr_maps; i++)
 		if (!obj->maps[i].reused)
 			evbpf__close_fd(&obj->maps[i].fd);
@@ -659,6 +661,7 @@ err:
 		if (loaded_here[i])
 			evbpf__close_fd(&obj->progs[i].fd);
 	if (!maps_before) {
+		evbpf__object_unpin_new_maps(obj);
 		for (i = 0; i < obj->nr_maps; i++)
 			if (!obj->maps[i].reused)
 				evbpf__close_fd(&obj->maps[i].fd);

@@ -257,6 +257,231 @@ EVBPF_API int evbpf_link_destroy(struct evbpf_link *link);
 EVBPF_API int evbpf_link_fd(const struct evbpf_link *link);
 
 /* ------------------------------------------------------------------ */
+/* Typed attach functions, links and pinning                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Ownership of links. Every attach function returns a new link that the
+ * caller owns and releases with evbpf_link_destroy(), which detaches the
+ * program. A link holds its own kernel references (to the program, the
+ * perf events it opened, and dups of the cgroup, map or socket fds it
+ * needs to detach), so evbpf_object_close() and evbpf_program_unload()
+ * detach nothing that the caller still holds a link for: the program keeps
+ * running until the link is destroyed. A link pinned with evbpf_link_pin()
+ * outlives even its destruction (the pin holds it) until it is unpinned.
+ *
+ * Errors common to every attach function: -EINVAL for a NULL or unsuitable
+ * argument (a program of the wrong type), -ENOENT when the program is not
+ * loaded, and the kernel's errno otherwise; evbpf_errmsg() names the
+ * program, the target and what was missing (a tracefs, a PMU, a kernel
+ * feature). On failure *linkp is untouched and nothing stays attached.
+ */
+
+/* The attachment mechanism: "bpf_link", "perf_event", "prog_attach",
+ * "socket", "netlink_xdp", "netlink_tc". */
+EVBPF_API const char *evbpf_link_kind(const struct evbpf_link *link);
+/* "prog 'x' on tracepoint sched/sched_switch", for messages. */
+EVBPF_API const char *evbpf_link_description(const struct evbpf_link *link);
+
+/*
+ * Detach a BPF link now even if other fds or pins still hold it
+ * (BPF_LINK_DETACH, Linux 5.9); the link must still be destroyed.
+ * -ENOTSUP for links that are not BPF links.
+ */
+EVBPF_API int evbpf_link_detach(struct evbpf_link *link);
+
+/*
+ * Pin a BPF link on bpffs so that it stays attached after the process
+ * exits; evbpf_link_unpin() removes that pin. -ENOTSUP for attachments
+ * that are not BPF links (netlink, BPF_PROG_ATTACH, socket options, perf
+ * events on kernels without perf links).
+ */
+EVBPF_API int evbpf_link_pin(struct evbpf_link *link, const char *path);
+EVBPF_API int evbpf_link_unpin(struct evbpf_link *link);
+EVBPF_API const char *evbpf_link_pin_path(const struct evbpf_link *link);
+/*
+ * Open a pinned BPF link. Destroying the returned link closes its fd only:
+ * the pin keeps the program attached until evbpf_link_unpin() (or unlink)
+ * and destroy, or evbpf_link_detach(). -EINVAL if the path holds a map or
+ * program rather than a link.
+ */
+EVBPF_API int evbpf_link_open_pinned(const char *path, struct evbpf_link **linkp);
+
+/* Tracepoint CATEGORY/NAME (tracefs events/CATEGORY/NAME/id). -ENOENT with
+ * the paths tried when tracefs is not mounted or the event does not exist. */
+EVBPF_API int evbpf_program_attach_tracepoint(struct evbpf_program *prog, const char *category,
+					      const char *name, struct evbpf_link **linkp);
+
+/* Raw tracepoint by name ("sched_switch"). */
+EVBPF_API int evbpf_program_attach_raw_tracepoint(struct evbpf_program *prog, const char *name,
+						  struct evbpf_link **linkp);
+
+/*
+ * tp_btf, fentry, fexit, fmod_ret, lsm and freplace programs, on the target
+ * fixed when they were loaded (the section name, or
+ * evbpf_program_set_attach_target()). cookie: bpf_get_attach_cookie()'s
+ * value (0 for none; Linux 5.19).
+ */
+EVBPF_API int evbpf_program_attach_trace(struct evbpf_program *prog, uint64_t cookie,
+					 struct evbpf_link **linkp);
+
+/*
+ * Before load: make an fentry/fexit/freplace program target func_name in
+ * the loaded BPF program target_prog_fd (dup'ed; found in its BTF), or in
+ * the kernel when target_prog_fd < 0.
+ */
+EVBPF_API int evbpf_program_set_attach_target(struct evbpf_program *prog, int target_prog_fd,
+					      const char *func_name);
+
+/*
+ * Attach a freplace (extension) program in place of the global function
+ * func_name of the loaded program target_prog_fd. With target_prog_fd < 0
+ * and func_name NULL, on the target given by set_attach_target at load.
+ */
+EVBPF_API int evbpf_program_attach_freplace(struct evbpf_program *prog, int target_prog_fd,
+					    const char *func_name, struct evbpf_link **linkp);
+
+struct evbpf_probe_opts {
+	size_t sz;
+	uint64_t offset;         /* added to the function's address */
+	uint64_t cookie;         /* bpf_get_attach_cookie() (Linux 5.15) */
+	uint64_t ref_ctr_offset; /* uprobes: USDT semaphore file offset */
+};
+
+/*
+ * kprobe (retprobe = 0) or kretprobe on a kernel function, through the
+ * kprobe PMU. -EOPNOTSUPP with "kprobe PMU not found at ..." when the
+ * kernel has no kprobes (CONFIG_KPROBES off).
+ */
+EVBPF_API int evbpf_program_attach_kprobe(struct evbpf_program *prog, int retprobe,
+					  const char *func, const struct evbpf_probe_opts *opts,
+					  struct evbpf_link **linkp);
+
+/*
+ * uprobe (retprobe = 0) or uretprobe in binary (a path, or a library name
+ * like "libc.so.6" searched in the usual directories) at func's file
+ * offset (from .symtab or .dynsym) plus opts->offset; func NULL means
+ * opts->offset is the file offset itself. pid > 0 limits it to one
+ * process; pid <= 0 means every process.
+ */
+EVBPF_API int evbpf_program_attach_uprobe(struct evbpf_program *prog, int retprobe, int pid,
+					  const char *binary, const char *func,
+					  const struct evbpf_probe_opts *opts,
+					  struct evbpf_link **linkp);
+
+/*
+ * A perf_event program on an open perf event (dup'ed: the caller keeps
+ * and closes its own fd), or on an event described by attr opened on every
+ * online CPU (the link owns those events).
+ */
+struct perf_event_attr;
+EVBPF_API int evbpf_program_attach_perf_event(struct evbpf_program *prog, int pfd,
+					      struct evbpf_link **linkp);
+EVBPF_API int evbpf_program_attach_perf_event_cpus(struct evbpf_program *prog,
+						   const struct perf_event_attr *attr,
+						   struct evbpf_link **linkp);
+
+/* XDP attach flags (the kernel's XDP_FLAGS_* values) and one of ours. */
+#define EVBPF_XDP_UPDATE_IF_NOEXIST (1U << 0)
+#define EVBPF_XDP_SKB_MODE (1U << 1)
+#define EVBPF_XDP_DRV_MODE (1U << 2)
+#define EVBPF_XDP_HW_MODE (1U << 3)
+/* Attach with netlink (RTM_SETLINK) even where XDP links exist. */
+#define EVBPF_XDP_NETLINK (1U << 31)
+
+/*
+ * XDP on interface ifindex: a BPF link (Linux 5.9), or netlink on older
+ * kernels; neither replaces a program that is already attached (-EBUSY).
+ * flags: 0 (the driver's best mode) or one EVBPF_XDP_*_MODE.
+ */
+EVBPF_API int evbpf_program_attach_xdp(struct evbpf_program *prog, int ifindex, uint32_t flags,
+				       struct evbpf_link **linkp);
+
+enum evbpf_tc_hook {
+	EVBPF_TC_INGRESS = 0,
+	EVBPF_TC_EGRESS = 1,
+};
+
+struct evbpf_tc_opts {
+	size_t sz;
+	uint32_t priority; /* cls_bpf fallback: filter priority (default 1) */
+	uint32_t handle;   /* cls_bpf fallback: filter handle (default 1) */
+	int legacy;        /* use clsact + cls_bpf even where TCX exists */
+};
+
+/*
+ * A tc (sched_cls) program on ifindex's ingress or egress: a TCX link
+ * (Linux 6.6), or on older kernels a direct-action cls_bpf filter on a
+ * clsact qdisc (created if missing and then removed again on destroy).
+ */
+EVBPF_API int evbpf_program_attach_tc(struct evbpf_program *prog, int ifindex,
+				      enum evbpf_tc_hook hook, const struct evbpf_tc_opts *opts,
+				      struct evbpf_link **linkp);
+
+struct evbpf_cgroup_opts {
+	size_t sz;
+	uint32_t attach_type; /* default: the section's (cgroup_skb/ingress ...) */
+	uint32_t flags;       /* BPF_PROG_ATTACH fallback flags (BPF_F_ALLOW_MULTI) */
+	int legacy;           /* use BPF_PROG_ATTACH even where cgroup links exist */
+};
+/* evbpf_program_attach_cgroup() with options. */
+EVBPF_API int evbpf_program_attach_cgroup_opts(struct evbpf_program *prog, int cgroup_fd,
+					       const struct evbpf_cgroup_opts *opts,
+					       struct evbpf_link **linkp);
+
+/* Socket filter on a socket (SO_ATTACH_BPF); the link holds a dup of the
+ * socket and detaches with SO_DETACH_BPF. */
+EVBPF_API int evbpf_program_attach_socket(struct evbpf_program *prog, int sock_fd,
+					  struct evbpf_link **linkp);
+/* sk_reuseport program on a SO_REUSEPORT socket (SO_ATTACH_REUSEPORT_EBPF). */
+EVBPF_API int evbpf_program_attach_reuseport(struct evbpf_program *prog, int sock_fd,
+					     struct evbpf_link **linkp);
+/* sk_msg or sk_skb/{stream_parser,stream_verdict,verdict} on a sockmap or
+ * sockhash: a BPF link (Linux 6.10) or BPF_PROG_ATTACH to the map. */
+EVBPF_API int evbpf_program_attach_sockmap(struct evbpf_program *prog, int map_fd,
+					   struct evbpf_link **linkp);
+/* sk_lookup or flow_dissector on the network namespace open at netns_fd
+ * (/proc/self/ns/net for the current one). */
+EVBPF_API int evbpf_program_attach_netns(struct evbpf_program *prog, int netns_fd,
+					 struct evbpf_link **linkp);
+
+struct evbpf_iter_opts {
+	size_t sz;
+	int map_fd;           /* iter/bpf_map_elem, iter/sockmap: the map */
+	int cgroup_fd;        /* iter/cgroup: the start (0: the v2 root) */
+	uint32_t cgroup_order; /* enum bpf_cgroup_iter_order */
+	int task_pid;         /* iter/task*: only this process */
+};
+/* An iter/NAME program: the link from which iterators are created. */
+EVBPF_API int evbpf_program_attach_iter(struct evbpf_program *prog,
+					const struct evbpf_iter_opts *opts,
+					struct evbpf_link **linkp);
+/* A new iterator fd (the caller reads and closes it): each read() runs the
+ * program and returns what it wrote with bpf_seq_printf(). */
+EVBPF_API int evbpf_iter_create(const struct evbpf_link *link);
+/* Create an iterator and read it to the end: *bufp (malloc'd, NUL-terminated,
+ * the caller frees) and its length. */
+EVBPF_API int evbpf_iter_read_all(const struct evbpf_link *link, char **bufp, size_t *sizep);
+
+/*
+ * Pinning on bpffs. Maps declared with LIBBPF_PIN_BY_NAME are pinned by
+ * evbpf_object_load() at PIN_ROOT/NAME (evbpf_open_opts.pin_root, default
+ * /sys/fs/bpf), or reused from there when a compatible map is pinned
+ * already (-EINVAL naming the difference when it is not compatible). The
+ * library never unpins by itself except to undo a failed load.
+ */
+EVBPF_API int evbpf_map_pin(struct evbpf_map *map, const char *path); /* NULL: pin_path */
+EVBPF_API int evbpf_map_unpin(struct evbpf_map *map, const char *path); /* NULL: pin_path */
+EVBPF_API const char *evbpf_map_pin_path(const struct evbpf_map *map);
+EVBPF_API int evbpf_program_pin(struct evbpf_program *prog, const char *path);
+EVBPF_API int evbpf_program_unpin(struct evbpf_program *prog, const char *path);
+/* A new fd for whatever is pinned at path (the caller closes it). */
+EVBPF_API int evbpf_obj_get(const char *path);
+/* A standalone map (free with evbpf_map_free) for a pinned map or a map id. */
+EVBPF_API int evbpf_map_from_pinned(const char *path, struct evbpf_map **mapp);
+EVBPF_API int evbpf_map_from_id(uint32_t id, struct evbpf_map **mapp);
+
+/* ------------------------------------------------------------------ */
 /* Maps                                                                */
 /* ------------------------------------------------------------------ */
 

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * evbpf_program_attach(): attach by what the section name says.
+ *
+ *   tracepoint/CAT/NAME, tp/CAT/NAME       tracepoint
+ *   raw_tp/NAME, raw_tracepoint/NAME       raw tracepoint
+ *   tp_btf/, fentry/, fexit/, fmod_ret/, lsm/ (and .s)   BTF id from load
+ *   kprobe/FUNC[+OFF], kretprobe/FUNC      kprobe PMU
+ *   ksyscall/NAME, kretsyscall/NAME        kprobe on the syscall's entry
+ *   uprobe/BINARY:SYMBOL[+OFF], uretprobe/...   uprobe PMU, any process
+ *   iter/NAME                              iterator link
+ *
+ * Everything else needs something the section cannot say (an interface, a
+ * cgroup, a socket, a map) and is refused with the typed function to use.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static const char *target_after(const char *sec, const char *prefix_end)
+{
+	const char *slash = strchr(sec, '/');
+
+	(void)prefix_end;
+	return slash ? slash + 1 : "";
+}
+
+static int attach_tracepoint_sec(struct evbpf_program *prog, struct evbpf_link **linkp)
+{
+	const char *target = target_after(prog->sec_name, NULL);
+	const char *slash = strchr(target, '/');
+	char cat[256];
+
+	if (!slash || slash == target || !slash[1] || (size_t)(slash - target) >= sizeof(cat))
+		return evbpf__err(-EINVAL,
+		                  "prog '%s': section '%s' should be "
+		                  "tracepoint/CATEGORY/NAME",
+		                  prog->name, prog->sec_name);
+	memcpy(cat, target, (size_t)(slash - target));
+	cat[slash - target] = '\0';
+	return evbpf_program_attach_tracepoint(prog, cat, slash + 1, linkp);
+}
+
+static int attach_kprobe_sec(struct evbpf_program *prog, struct evbpf_link **linkp)
+{
+	struct evbpf_probe_opts opts = {.sz = sizeof(opts)};
+	const char *target = target_after(prog->sec_name, NULL);
+	bool ret = prog->sec_def->flags & EVBPF_SEC_RETPROBE;
+	char func[256];
+
+	if (!strncmp(prog->sec_name, "kprobe.multi", 12) ||
+	    !strncmp(prog->sec_name, "kretprobe.multi", 15))
+		return evbpf__err(-ENOTSUP,
+		                  "prog '%s': section '%s': multi-kprobes are not "
+		                  "supported by evbpf",
+		                  prog->name, prog->sec_name);
+	if (!strncmp(prog->sec_name, "ksyscall/", 9) ||
+	    !strncmp(prog->sec_name, "kretsyscall/", 12)) {
+		/* The syscall's entry point as the kernel names it on x86-64
+		 * and arm64 since 4.17 (pt_regs wrappers). */
+#if defined(__x86_64__)
+		snprintf(func, sizeof(func), "__x64_sys_%s", target);
+#elif defined(__aarch64__)
+		snprintf(func, sizeof(func), "__arm64_sys_%s", target);
+#else
+		snprintf(func, sizeof(func), "sys_%s", target);
+#endif
+	} else if (evbpf__parse_func_offset(target, func, sizeof(func), &opts.offset)) {
+		return evbpf__err(-EINVAL,
+		                  "prog '%s': section '%s' should be kprobe/FUNC or "
+		                  "kprobe/FUNC+OFFSET",
+		                  prog->name, prog->sec_name);
+	}
+	return evbpf_program_attach_kprobe(prog, ret, func, &opts, linkp);
+}
+
+static int attach_uprobe_sec(struct evbpf_program *prog, struct evbpf_link **linkp)
+{
+	struct evbpf_probe_opts opts = {.sz = sizeof(opts)};
+	bool ret = prog->sec_def->flags & EVBPF_SEC_RETPROBE;
+	const char *slash = strchr(prog->sec_name, '/');
+	char binary[4096], sym[256];
+
+	if (!strncmp(prog->sec_name, "usdt", 4))
+		return evbpf__err(-ENOTSUP,
+		                  "prog '%s': section '%s': USDT probes are not supported "
+		                  "by evbpf yet",
+		                  prog->name, prog->sec_name);
+	if (!slash || evbpf__parse_uprobe_target(slash + 1, binary, sizeof(binary), sym,
+	                                         sizeof(sym), &opts.offset))
+		return evbpf__err(-ENOTSUP,
+		                  "prog '%s': section '%s' does not say where to attach "
+		                  "(uprobe/BINARY:SYMBOL[+OFFSET]); use "
+		                  "evbpf_program_attach_uprobe()",
+		                  prog->name, prog->sec_name);
+	return evbpf_program_attach_uprobe(prog, ret, -1, binary, sym[0] ? sym : NULL, &opts,
+	                                   linkp);
+}
+
+static const char *typed_function(const struct evbpf_program *prog)
+{
+	switch (prog->prog_type) {
+	case BPF_PROG_TYPE_XDP:
+		return "evbpf_program_attach_xdp()";
+	case BPF_PROG_TYPE_SCHED_CLS:
+		return "evbpf_program_attach_tc()";
+	case BPF_PROG_TYPE_SOCKET_FILTER:
+		return "evbpf_program_attach_socket()";
+	case BPF_PROG_TYPE_SK_REUSEPORT:
+		return "evbpf_program_attach_reuseport()";
+	case BPF_PROG_TYPE_SK_MSG:
+	case BPF_PROG_TYPE_SK_SKB:
+		return "evbpf_program_attach_sockmap()";
+	case BPF_PROG_TYPE_SK_LOOKUP:
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
+		return "evbpf_program_attach_netns()";
+	case BPF_PROG_TYPE_PERF_EVENT:
+		return "evbpf_program_attach_perf_event() or _perf_event_cpus()";
+	case BPF_PROG_TYPE_EXT:
+		return "evbpf_program_attach_freplace()";
+	default:
+		return NULL;
+	}
+}
+
+EVBPF_API int evbpf_program_attach(struct evbpf_program *prog, struct evbpf_link **linkp)
+{
+	const char *typed;
+	int err;
+
+	err = evbpf__attach_check(prog, linkp, "attach");
+	if (err)
+		return err;
+	if (prog->sec_def) {
+		switch (prog->sec_def->attach) {
+		case EVBPF_ATTACH_TRACEPOINT:
+			return attach_tracepoint_sec(prog, linkp);
+		case EVBPF_ATTACH_RAW_TP:
+			return evbpf_program_attach_raw_tracepoint(
+			    prog, target_after(prog->sec_name, NULL), linkp);
+		case EVBPF_ATTACH_TRACING:
+			return evbpf_program_attach_trace(prog, 0, linkp);
+		case EVBPF_ATTACH_KPROBE:
+			return attach_kprobe_sec(prog, linkp);
+		case EVBPF_ATTACH_UPROBE:
+			return attach_uprobe_sec(prog, linkp);
+		case EVBPF_ATTACH_ITER:
+			return evbpf_program_attach_iter(prog, NULL, linkp);
+		case EVBPF_ATTACH_CGROUP:
+			return evbpf__err(-ENOTSUP,
+			                  "prog '%s' (section '%s') attaches to a cgroup: "
+			                  "use evbpf_program_attach_cgroup()",
+			                  prog->name, prog->sec_name);
+		default:
+			break;
+		}
+	}
+	typed = typed_function(prog);
+	if (typed)
+		return evbpf__err(-ENOTSUP,
+		                  "prog '%s' (section '%s'): the section does not say "
+		                  "where to attach; use %s",
+		                  prog->name, prog->sec_name, typed);
+	return evbpf__err(-ENOTSUP,
+	                  "prog '%s' (section '%s', type %s) cannot be attached by "
+	                  "section name",
+	                  prog->name, prog->sec_name, evbpf_prog_type_name(prog->prog_type));
+}
