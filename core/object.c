@@ -502,8 +502,9 @@ static int find_global(const struct evbpf_object *obj, const char *name, struct 
 EVBPF_API int evbpf_object_set_global(struct evbpf_object *obj, const char *name,
 				      const void *value, size_t size)
 {
-	const Elf64_Sym *sym;
-	struct evbpf_map *map;
+	/* NULL: gcc -O3 cannot see that find_global() sets both on success. */
+	const Elf64_Sym *sym = NULL;
+	struct evbpf_map *map = NULL;
 	int err;
 
 	if (!obj || !name || (!value && size))
@@ -528,8 +529,8 @@ EVBPF_API int evbpf_object_set_global(struct evbpf_object *obj, const char *name
 EVBPF_API int evbpf_object_get_global(const struct evbpf_object *obj, const char *name,
 				      void *value, size_t size)
 {
-	const Elf64_Sym *sym;
-	struct evbpf_map *map;
+	const Elf64_Sym *sym = NULL;
+	struct evbpf_map *map = NULL;
 	uint32_t zero = 0;
 	uint8_t *tmp;
 	int err;
