@@ -562,6 +562,7 @@ EVBPF_API int evbpf_object_get_global(const struct evbpf_object *obj, const char
 
 int evbpf__object_create_maps(struct evbpf_object *obj)
 {
+	bool btf_here = obj->btf_fd < 0;
 	int err;
 
 	if (obj->maps_created)
@@ -588,6 +589,9 @@ err:
 	for (size_t i = 0; i < obj->nr_maps; i++)
 		if (!obj->maps[i].reused)
 			evbpf__close_fd(&obj->maps[i].fd);
+	/* The BTF loaded for these maps goes with them. */
+	if (btf_here)
+		evbpf__close_fd(&obj->btf_fd);
 	return err;
 }
 
@@ -623,7 +627,7 @@ int evbpf__object_load_btf(struct evbpf_object *obj)
 
 EVBPF_API int evbpf_object_load(struct evbpf_object *obj)
 {
-	bool maps_before, *loaded_here;
+	bool maps_before, btf_before, *loaded_here;
 	size_t i;
 	int err;
 
@@ -634,6 +638,7 @@ EVBPF_API int evbpf_object_load(struct evbpf_object *obj)
 	if (!loaded_here)
 		return -ENOMEM;
 	maps_before = obj->maps_created;
+	btf_before = obj->btf_fd >= 0;
 	err = evbpf__object_create_maps(obj);
 	if (err)
 		goto out;
@@ -668,6 +673,8 @@ err:
 				evbpf__close_fd(&obj->maps[i].fd);
 		obj->maps_created = false;
 	}
+	if (!btf_before)
+		evbpf__close_fd(&obj->btf_fd);
 out:
 	free(loaded_here);
 	return err;
