@@ -62,3 +62,33 @@ int evbpf__program_resolve_attach_btf(struct evbpf_program *prog)
 	prog->attach_btf_id = (uint32_t)id;
 	return 0;
 }
+
+/*
+ * fentry, fexit, fmod_ret, lsm and freplace programs run from BPF
+ * trampolines. A kernel that cannot or will not make one refuses the load
+ * before the verifier runs, so there is no log to explain it: say what the
+ * refusal means instead of a bare errno.
+ */
+const char *evbpf__attach_btf_load_hint(const struct evbpf_program *prog, int err)
+{
+	bool trampoline;
+
+	if (err != -EPERM && err != -524 /* ENOTSUPP */ && err != -EOPNOTSUPP)
+		return "";
+	trampoline = prog->prog_type == BPF_PROG_TYPE_EXT ||
+		     prog->prog_type == BPF_PROG_TYPE_LSM ||
+		     (prog->prog_type == BPF_PROG_TYPE_TRACING &&
+		      (prog->expected_attach_type == BPF_TRACE_FENTRY ||
+		       prog->expected_attach_type == BPF_TRACE_FEXIT ||
+		       prog->expected_attach_type == BPF_MODIFY_RETURN));
+	if (!trampoline)
+		return "";
+	if (err == -EPERM)
+		return "; the kernel refused this BPF trampoline program (fentry/fexit/fmod_ret/"
+		       "lsm/freplace) before verifying it: trampoline programs are blocked on "
+		       "this system (a lockdown or BPF LSM policy) although the program types "
+		       "exist";
+	return "; this kernel cannot build BPF trampolines (fentry/fexit/fmod_ret/lsm/"
+	       "freplace need a BPF JIT with trampoline support and "
+	       "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)";
+}

@@ -412,6 +412,9 @@ EVBPF_HIDDEN void evbpf__program_unprepare(struct evbpf_program *prog);
  * fd for module targets) for tp_btf/fentry/fexit/fmod_ret/lsm/iter
  * programs before BPF_PROG_LOAD. */
 EVBPF_HIDDEN int evbpf__program_resolve_attach_btf(struct evbpf_program *prog);
+/* What a load refusal without a verifier log means for BTF-attached
+ * programs ("" when there is nothing to add). */
+EVBPF_HIDDEN const char *evbpf__attach_btf_load_hint(const struct evbpf_program *prog, int err);
 
 /* core/object.c */
 EVBPF_HIDDEN int evbpf__object_create_maps(struct evbpf_object *obj);

@@ -97,6 +97,8 @@ static int report_rejection(struct evbpf_program *prog, int err)
 		   log ? "; verifier log tail:\n" : " (no verifier log)");
 	if (log)
 		evbpf__errmsg_append(log_tail(log, LOG_TAIL_LINES));
+	else
+		evbpf__errmsg_append(evbpf__attach_btf_load_hint(prog, err));
 	return err;
 }
 
