@@ -4,6 +4,19 @@
  * watchers on an event loop. A reactor (see <evbpf/uv.h>, <evbpf/ev.h>) is
  * a loop plus the few operations the consumers need. Every callback runs on
  * the loop's thread.
+ *
+ * Threading: a consumer (ringbuf, perfbuf, mappoll) and the reactor it runs
+ * on belong to the loop's thread; call their functions from that thread, or
+ * from any one thread at a time when the consumer is not started. The
+ * producers are BPF programs and may run on any CPU concurrently.
+ *
+ * Lifetimes: start() registers a consumer's watchers on the reactor and
+ * takes a reference on it; stop() closes those watchers again (with libuv
+ * the handles are released by the loop's close callbacks, so run the loop
+ * once more before uv_loop_close()). evbpf_reactor_free() drops the
+ * caller's reference only: consumers still started keep working until they
+ * are stopped or freed. Freeing a consumer stops it; it may be freed from
+ * inside its own callback.
  */
 #ifndef EVBPF_ASYNC_H
 #define EVBPF_ASYNC_H
@@ -17,30 +30,220 @@ extern "C" {
 struct evbpf_reactor;
 struct evbpf_ringbuf;
 struct evbpf_perfbuf;
+struct evbpf_mappoll;
 
 /* Called once per record; data points into the ring (zero copy) and is
  * valid only during the call. A negative return stops the drain and is
- * returned by the call that drained. */
+ * returned by the call that drained. The record it was called for counts
+ * as consumed. */
 typedef int (*evbpf_ringbuf_fn)(void *ctx, const void *data, size_t size);
 typedef int (*evbpf_perfbuf_fn)(void *ctx, int cpu, const void *data, size_t size);
 typedef void (*evbpf_lost_fn)(void *ctx, int cpu, uint64_t lost);
 
+/* One record of a batch: zero copy, valid only during the batch call. */
+struct evbpf_record {
+	const void *data;
+	size_t size;
+};
+
+/* Called with up to `batch_max` records at once, in ring order. A negative
+ * return stops the drain; every record of the batch counts as consumed. */
+typedef int (*evbpf_ringbuf_batch_fn)(void *ctx, const struct evbpf_record *recs, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Options shared by the ring and perf buffer consumers                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Timer mode: with drain_interval_ms set, the consumer also drains every
+ * drain_interval_ms milliseconds. That is how records from producers using
+ * BPF_RB_NO_WAKEUP (or perf events below their wakeup threshold) are
+ * picked up. With EVBPF_ASYNC_TIMER_ONLY the fd is not watched at all.
+ */
+#define EVBPF_ASYNC_TIMER_ONLY (1u << 0)
+/* stop() first drains every committed record (the callback runs inside
+ * stop(), or, when stop() is called from the callback, the drain in
+ * progress carries on to the end of the ring). */
+#define EVBPF_ASYNC_DRAIN_ON_STOP (1u << 1)
+
+/* The default number of records one drain on a loop delivers before it
+ * yields to the loop (and carries on at the next loop iteration). */
+#define EVBPF_ASYNC_DEFAULT_BUDGET 8192
+
+struct evbpf_ringbuf_opts {
+	size_t sz;
+	/* Records per drain on the loop (0: EVBPF_ASYNC_DEFAULT_BUDGET,
+	 * UINT32_MAX: no limit). Leftovers are drained at the next loop
+	 * iteration without waiting for a new wakeup. Direct calls
+	 * (consume, flush, poll) are never limited. */
+	uint32_t budget;
+	uint32_t drain_interval_ms; /* timer mode, 0: off */
+	uint32_t flags;             /* EVBPF_ASYNC_* */
+	/* Batch delivery instead of the per-record callback: fn may then be
+	 * NULL. batch_max records at most per call (0: 64). */
+	evbpf_ringbuf_batch_fn batch_fn;
+	uint32_t batch_max;
+};
+
+struct evbpf_perfbuf_opts {
+	size_t sz;
+	/* Wake the reader after this many records (0: 1) ... */
+	uint32_t wakeup_events;
+	/* ... or, when non-zero, once this many bytes are in a CPU's ring. */
+	uint32_t wakeup_watermark;
+	uint32_t budget; /* as in evbpf_ringbuf_opts, over all CPUs */
+	uint32_t drain_interval_ms;
+	uint32_t flags; /* EVBPF_ASYNC_* */
+};
+
+/* Counters of one consumer since it was created. */
+struct evbpf_async_stats {
+	size_t sz;
+	uint64_t records;      /* delivered to the callback (discarded ones excluded) */
+	uint64_t bytes;        /* payload bytes delivered */
+	uint64_t wakeups;      /* fd readiness callbacks from the reactor */
+	uint64_t timer_drains; /* drains run by the timer mode */
+	uint64_t budget_hits;  /* drains that stopped at the budget with records left */
+	uint64_t lost;         /* perf buffer: records the kernel reported lost */
+	uint64_t drains;       /* drain passes of any origin */
+};
+
+/* ------------------------------------------------------------------ */
+/* Ring buffers (BPF_MAP_TYPE_RINGBUF)                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Map the ring of a loaded BPF_MAP_TYPE_RINGBUF map. The consumer keeps the
+ * ring mapped (and the kernel map alive) until evbpf_ringbuf_free(). Only
+ * one consumer may read a given ring at a time.
+ */
 EVBPF_API int evbpf_ringbuf_new(const struct evbpf_map *map, evbpf_ringbuf_fn fn, void *ctx,
-				struct evbpf_ringbuf **rbp);
+                                struct evbpf_ringbuf **rbp);
+EVBPF_API int evbpf_ringbuf_new_opts(const struct evbpf_map *map, evbpf_ringbuf_fn fn, void *ctx,
+                                     const struct evbpf_ringbuf_opts *opts,
+                                     struct evbpf_ringbuf **rbp);
 /* Drain now, without a loop: the number of records consumed or -errno. */
 EVBPF_API int evbpf_ringbuf_consume(struct evbpf_ringbuf *rb);
+/* Drain at most n records now. */
+EVBPF_API int evbpf_ringbuf_consume_n(struct evbpf_ringbuf *rb, size_t n);
+/* Drain everything now, also while started on a loop (ignores the budget). */
+EVBPF_API int evbpf_ringbuf_flush(struct evbpf_ringbuf *rb);
+/* No loop: wait up to timeout_ms (-1: forever) for a wakeup, then drain.
+ * Returns the records consumed, 0 on timeout, -EINTR, or -EBUSY while the
+ * consumer is started on a reactor. */
+EVBPF_API int evbpf_ringbuf_poll(struct evbpf_ringbuf *rb, int timeout_ms);
+/* An epoll fd that becomes readable when the ring has records, for loops
+ * evbpf has no reactor for. Owned by the consumer. */
+EVBPF_API int evbpf_ringbuf_epoll_fd(const struct evbpf_ringbuf *rb);
+/* Watch the ring on the reactor (and arm the drain timer): -EBUSY when
+ * already started. stop() is a pause: records stay in the ring (unless
+ * EVBPF_ASYNC_DRAIN_ON_STOP) and start() resumes. Stopping a stopped
+ * consumer returns 0. */
 EVBPF_API int evbpf_ringbuf_start(struct evbpf_ringbuf *rb, struct evbpf_reactor *reactor);
 EVBPF_API int evbpf_ringbuf_stop(struct evbpf_ringbuf *rb);
+EVBPF_API int evbpf_ringbuf_stats(const struct evbpf_ringbuf *rb, struct evbpf_async_stats *stats);
+/* Records committed but not consumed yet are left in the ring. NULL-safe. */
 EVBPF_API void evbpf_ringbuf_free(struct evbpf_ringbuf *rb);
 
+/* ------------------------------------------------------------------ */
+/* Perf buffers (BPF_MAP_TYPE_PERF_EVENT_ARRAY)                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Open a PERF_COUNT_SW_BPF_OUTPUT event on every online CPU (offline CPUs
+ * and CPUs beyond the map's max_entries are skipped), map 1 + pages_per_cpu
+ * pages of each (pages_per_cpu must be a power of two) and store the event
+ * fds into the map; evbpf_perfbuf_free() removes them again. Records that
+ * wrap around the end of a ring are copied into a reusable buffer; others
+ * are handed over in place. lost may be NULL (lost records are counted in
+ * the stats in any case).
+ */
 EVBPF_API int evbpf_perfbuf_new(const struct evbpf_map *map, size_t pages_per_cpu,
-				evbpf_perfbuf_fn fn, evbpf_lost_fn lost, void *ctx,
-				struct evbpf_perfbuf **pbp);
+                                evbpf_perfbuf_fn fn, evbpf_lost_fn lost, void *ctx,
+                                struct evbpf_perfbuf **pbp);
+EVBPF_API int evbpf_perfbuf_new_opts(const struct evbpf_map *map, size_t pages_per_cpu,
+                                     evbpf_perfbuf_fn fn, evbpf_lost_fn lost, void *ctx,
+                                     const struct evbpf_perfbuf_opts *opts,
+                                     struct evbpf_perfbuf **pbp);
+/* Drain every CPU's ring now: the records delivered or -errno. */
 EVBPF_API int evbpf_perfbuf_consume(struct evbpf_perfbuf *pb);
+EVBPF_API int evbpf_perfbuf_flush(struct evbpf_perfbuf *pb);
+EVBPF_API int evbpf_perfbuf_poll(struct evbpf_perfbuf *pb, int timeout_ms);
+EVBPF_API int evbpf_perfbuf_epoll_fd(const struct evbpf_perfbuf *pb);
+/* The number of CPU rings (online CPUs the map has a slot for). */
+EVBPF_API int evbpf_perfbuf_cpu_count(const struct evbpf_perfbuf *pb);
 EVBPF_API int evbpf_perfbuf_start(struct evbpf_perfbuf *pb, struct evbpf_reactor *reactor);
 EVBPF_API int evbpf_perfbuf_stop(struct evbpf_perfbuf *pb);
+EVBPF_API int evbpf_perfbuf_stats(const struct evbpf_perfbuf *pb, struct evbpf_async_stats *stats);
 EVBPF_API void evbpf_perfbuf_free(struct evbpf_perfbuf *pb);
 
+/* ------------------------------------------------------------------ */
+/* Map polling                                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A snapshot of a map, or in delta mode the keys whose value changed (or
+ * appeared) since the previous snapshot and the keys that disappeared.
+ * Keys and values are packed arrays: entry i's key is at
+ * keys + i * key_size, its value at values + i * value_size, where
+ * value_size is evbpf_map_value_buf_size() (per-CPU maps: one 8-byte
+ * aligned slot per possible CPU). Valid only during the callback.
+ */
+struct evbpf_map_snapshot {
+	uint64_t seq; /* 1 for the first snapshot, then +1 per snapshot */
+	size_t count;
+	const void *keys;
+	const void *values;
+	size_t key_size;
+	size_t value_size;
+	/* Delta mode only: keys present before and gone now. */
+	size_t deleted_count;
+	const void *deleted_keys;
+	int delta; /* 1 when this is a delta (never for seq 1) */
+};
+typedef void (*evbpf_mappoll_fn)(void *ctx, const struct evbpf_map_snapshot *snap);
+
+#define EVBPF_MAPPOLL_DELTA    (1u << 0) /* report changes only */
+#define EVBPF_MAPPOLL_OFFLOOP  (1u << 1) /* always dump on the reactor's worker */
+#define EVBPF_MAPPOLL_NO_BATCH (1u << 2) /* next_key + lookup even if batch ops work */
+
+struct evbpf_mappoll_opts {
+	size_t sz;
+	uint32_t interval_ms; /* 0: 1000 */
+	uint32_t flags;       /* EVBPF_MAPPOLL_* */
+	/* Maps with more max_entries than this are dumped off the loop thread
+	 * (0: 4096). */
+	uint32_t offloop_entries;
+};
+
+struct evbpf_mappoll_stats {
+	size_t sz;
+	uint64_t polls;         /* snapshots delivered */
+	uint64_t offloop_polls; /* of which dumped off the loop thread */
+	uint64_t batch_polls;   /* of which read with BPF_MAP_LOOKUP_BATCH */
+	uint64_t skipped;       /* ticks skipped because a dump was still running */
+	uint64_t entries;       /* entries read in total */
+};
+
+EVBPF_API int evbpf_mappoll_new(const struct evbpf_map *map, evbpf_mappoll_fn fn, void *ctx,
+                                const struct evbpf_mappoll_opts *opts, struct evbpf_mappoll **mpp);
+/* Take a snapshot now on the calling thread and deliver it: 0 or -errno. */
+EVBPF_API int evbpf_mappoll_poll(struct evbpf_mappoll *mp);
+EVBPF_API int evbpf_mappoll_start(struct evbpf_mappoll *mp, struct evbpf_reactor *reactor);
+EVBPF_API int evbpf_mappoll_stop(struct evbpf_mappoll *mp);
+EVBPF_API int evbpf_mappoll_stats(const struct evbpf_mappoll *mp,
+                                  struct evbpf_mappoll_stats *stats);
+/* NULL-safe. A dump still running off the loop is abandoned: its result is
+ * dropped and its memory released when it comes back to the loop. */
+EVBPF_API void evbpf_mappoll_free(struct evbpf_mappoll *mp);
+
+/* ------------------------------------------------------------------ */
+/* Reactors                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Drop the caller's reference (NULL-safe); the reactor goes away when no
+ * consumer is started on it and no work is in flight. Call it on the
+ * loop's thread. */
 EVBPF_API void evbpf_reactor_free(struct evbpf_reactor *reactor);
 
 #ifdef __cplusplus

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the ring buffer and perf buffer consumers share: being a watcher on
+ * a reactor. A consumer owns one epoll fd (the fd the reactor watches, so
+ * that no fd the user holds ever enters the loop's own epoll set), an
+ * optional repeating drain timer (timer mode) and a one-shot "kick" timer
+ * that resumes a drain which used up its budget at the next loop iteration.
+ *
+ * A drain may run user callbacks, which may stop or free the consumer. The
+ * consumer therefore drains only through evbpf__consumer_run(), which marks
+ * the drain in progress; stop() then only closes the watchers and asks the
+ * drain to end, and free() is deferred to the end of the drain.
+ */
+#ifndef EVBPF_ASYNC_CONSUMER_H
+#define EVBPF_ASYNC_CONSUMER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define EVBPF_ASYNC_INTERNAL
+#include "internal.h"
+#include "reactor.h"
+
+#define EVBPF__DEFAULT_BATCH 64
+
+struct evbpf__consumer;
+
+struct evbpf__consumer_ops {
+	const char *kind; /* "ringbuf", "perfbuf" for messages */
+	/* Deliver up to limit records (UINT64_MAX: no limit): the count, or a
+	 * negative callback result / -errno. Sets *hit when it stopped at
+	 * limit with records left. Must end early when
+	 * evbpf__consumer_should_end() says so after a callback. */
+	long (*drain)(struct evbpf__consumer *c, uint64_t limit, bool *hit);
+	void (*destroy)(struct evbpf__consumer *c);
+};
+
+struct evbpf__consumer {
+	const struct evbpf__consumer_ops *ops;
+	int epfd;
+	uint32_t budget;
+	uint32_t interval_ms;
+	uint32_t flags;
+	struct evbpf_reactor *reactor;
+	struct evbpf_reactor_io *io;
+	struct evbpf_reactor_timer *timer;
+	struct evbpf_reactor_timer *kick;
+	bool started;
+	bool in_drain;
+	bool stop_req;  /* stop() during the drain: end it */
+	bool free_req;  /* free() during the drain: free at its end */
+	bool drain_all; /* ignore the limit (drain-on-stop, flush) */
+	struct evbpf_async_stats stats;
+};
+
+enum evbpf__drain_src {
+	EVBPF__DRAIN_CALL,  /* consume, flush, poll */
+	EVBPF__DRAIN_IO,    /* the fd became readable */
+	EVBPF__DRAIN_TIMER, /* timer mode */
+	EVBPF__DRAIN_KICK,  /* leftovers of a budget-limited drain */
+};
+
+EVBPF_HIDDEN void evbpf__consumer_init(struct evbpf__consumer *c,
+                                       const struct evbpf__consumer_ops *ops, uint32_t budget,
+                                       uint32_t interval_ms, uint32_t flags);
+/* Run one drain; afterwards c may have been freed (by a callback). */
+EVBPF_HIDDEN int evbpf__consumer_run(struct evbpf__consumer *c, uint64_t limit,
+                                     enum evbpf__drain_src src);
+EVBPF_HIDDEN int evbpf__consumer_poll(struct evbpf__consumer *c, int timeout_ms);
+EVBPF_HIDDEN int evbpf__consumer_start(struct evbpf__consumer *c, struct evbpf_reactor *reactor);
+EVBPF_HIDDEN int evbpf__consumer_stop(struct evbpf__consumer *c);
+EVBPF_HIDDEN void evbpf__consumer_free(struct evbpf__consumer *c);
+EVBPF_HIDDEN int evbpf__consumer_stats(const struct evbpf__consumer *c,
+                                       struct evbpf_async_stats *stats);
+
+/* After each callback: has the callback stopped or freed the consumer? */
+static inline bool evbpf__consumer_should_end(const struct evbpf__consumer *c)
+{
+	return (c->stop_req && !c->drain_all) || c->free_req;
+}
+
+#endif /* EVBPF_ASYNC_CONSUMER_H */
