@@ -88,7 +88,7 @@ EVBPF_API int evbpf_program_attach_cgroup_opts(struct evbpf_program *prog, int c
                                                struct evbpf_link **linkp)
 {
 	uint32_t at, flags = BPF_F_ALLOW_MULTI;
-	bool legacy = false;
+	bool legacy = false, known;
 	char desc[64];
 	int err;
 
@@ -101,25 +101,26 @@ EVBPF_API int evbpf_program_attach_cgroup_opts(struct evbpf_program *prog, int c
 	if (opts && opts->sz < sizeof(size_t))
 		return evbpf__err(-EINVAL, "prog '%s': attach_cgroup: opts->sz is not set",
 		                  prog->name);
+	/* BPF_CGROUP_INET_INGRESS is 0: "no attach type" is known from the
+	 * section (cgroup/skb names no direction), not from the value. */
 	at = prog->expected_attach_type;
+	known = at != 0 || (prog->sec_def && prog->sec_def->set_expected &&
+	                    prog->sec_def->prog_type == prog->prog_type);
 	if (opts && opts->sz >= offsetof(struct evbpf_cgroup_opts, attach_type) + 4 &&
-	    opts->attach_type)
+	    opts->set_attach_type) {
 		at = opts->attach_type;
+		known = true;
+	}
 	if (opts && opts->sz >= offsetof(struct evbpf_cgroup_opts, flags) + 4 && opts->flags)
 		flags = opts->flags;
 	if (opts && opts->sz >= offsetof(struct evbpf_cgroup_opts, legacy) + 4)
 		legacy = opts->legacy != 0;
-	if (!at && prog->prog_type != BPF_PROG_TYPE_CGROUP_SKB)
+	if (!known)
 		return evbpf__err(-EINVAL,
 		                  "prog '%s' (section '%s'): no cgroup attach type; use "
-		                  "a section like cgroup_skb/ingress or pass "
+		                  "a section with a hook (cgroup_skb/ingress, "
+		                  "cgroup_skb/egress, cgroup/connect4, ...) or pass "
 		                  "opts.attach_type",
-		                  prog->name, prog->sec_name);
-	if (!at)
-		return evbpf__err(-EINVAL,
-		                  "prog '%s' (section '%s'): cgroup_skb program without a "
-		                  "direction; use cgroup_skb/ingress or cgroup_skb/egress, "
-		                  "or pass opts.attach_type",
 		                  prog->name, prog->sec_name);
 	snprintf(desc, sizeof(desc), "cgroup fd %d (attach type %u)", cgroup_fd, at);
 	if (!legacy) {

@@ -420,9 +420,13 @@ EVBPF_API int evbpf_program_attach_tc(struct evbpf_program *prog, int ifindex,
 
 struct evbpf_cgroup_opts {
 	size_t sz;
-	uint32_t attach_type; /* default: the section's (cgroup_skb/ingress ...) */
-	uint32_t flags;       /* BPF_PROG_ATTACH fallback flags (BPF_F_ALLOW_MULTI) */
-	int legacy;           /* use BPF_PROG_ATTACH even where cgroup links exist */
+	/* With set_attach_type nonzero, attach_type (enum bpf_attach_type)
+	 * replaces the section's (BPF_CGROUP_INET_INGRESS is 0, hence the
+	 * separate switch). */
+	int set_attach_type;
+	uint32_t attach_type;
+	uint32_t flags; /* BPF_PROG_ATTACH fallback flags (BPF_F_ALLOW_MULTI) */
+	int legacy;     /* use BPF_PROG_ATTACH even where cgroup links exist */
 };
 /* evbpf_program_attach_cgroup() with options. */
 EVBPF_API int evbpf_program_attach_cgroup_opts(struct evbpf_program *prog, int cgroup_fd,
