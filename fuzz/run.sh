@@ -45,29 +45,49 @@ done
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
-# Seeds: whole objects for the object target, raw sections for the others.
+# A little-endian u32, for inputs that carry a length prefix.
+le32() {
+	local n=$1
+	printf "\\x%02x\\x%02x\\x%02x\\x%02x" $((n & 255)) $(((n >> 8) & 255)) \
+		$(((n >> 16) & 255)) $(((n >> 24) & 255))
+}
+
+# Seeds: whole objects for the object target, raw sections (with a length
+# prefix where a target takes two blobs) for the others.
 seed() {
-	local name=$1 dir=$OUT/seeds/$1 obj
+	local name=$1 dir=$OUT/seeds/$1 obj tmp
 	rm -rf "$dir"
 	mkdir -p "$dir"
+	tmp=$(mktemp -d)
 	for obj in "$BUILD"/tests/bpf/*.bpf.o; do
-		local base
+		local base btf ext
 		base=$(basename "$obj" .bpf.o)
+		btf=$tmp/$base.btf
+		ext=$tmp/$base.btf.ext
+		llvm-objcopy --dump-section ".BTF=$btf" "$obj" /dev/null 2>/dev/null || true
+		llvm-objcopy --dump-section ".BTF.ext=$ext" "$obj" /dev/null 2>/dev/null || true
 		case "$name" in
 		fuzz_object_open)
 			cp "$obj" "$dir/$base.o" ;;
 		fuzz_btf_ext)
-			llvm-objcopy --dump-section ".BTF.ext=$dir/$base.btf.ext" "$obj" /dev/null \
-				2>/dev/null || true ;;
+			[ -s "$btf" ] && [ -s "$ext" ] || continue
+			# shellcheck disable=SC2059
+			{ printf "$(le32 "$(stat -c %s "$btf")")"; cat "$btf" "$ext"; } >"$dir/$base" ;;
 		fuzz_relo_core)
-			# Two BTF blobs (local, target) joined as the target expects.
-			llvm-objcopy --dump-section ".BTF=$dir/$base.btf" "$obj" /dev/null \
-				2>/dev/null || true ;;
+			# local BTF, its .BTF.ext, and the same BTF as the target.
+			[ -s "$btf" ] && [ -s "$ext" ] || continue
+			# shellcheck disable=SC2059
+			{
+				printf "$(le32 "$(stat -c %s "$btf")")"
+				cat "$btf"
+				printf "$(le32 "$(stat -c %s "$ext")")"
+				cat "$ext" "$btf"
+			} >"$dir/$base" ;;
 		*)
-			llvm-objcopy --dump-section ".BTF=$dir/$base.btf" "$obj" /dev/null \
-				2>/dev/null || true ;;
+			[ -s "$btf" ] && cp "$btf" "$dir/$base.btf" ;;
 		esac
 	done
+	rm -rf "$tmp"
 }
 
 run_one() {
