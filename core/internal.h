@@ -383,6 +383,7 @@ struct evbpf_object {
 	struct evbpf_map *maps;
 	size_t nr_maps;
 	bool maps_created;
+	struct evbpf_object_btfx *btfx; /* .BTF.ext, externs, CO-RE targets */
 };
 
 /* core/map.c */
@@ -402,10 +403,109 @@ EVBPF_HIDDEN int evbpf__object_collect_relos(struct evbpf_object *obj);
  * program references must have fds. */
 EVBPF_HIDDEN int evbpf__program_link(struct evbpf_program *prog);
 
+/* core/btf_ext.c: .BTF.ext tables (func_info, line_info, core_relo), each a
+ * list of per-section blocks of fixed-size records (insn_off in bytes). */
+enum evbpf_btf_ext_table {
+	EVBPF_BTF_EXT_FUNC,
+	EVBPF_BTF_EXT_LINE,
+	EVBPF_BTF_EXT_CORE,
+	EVBPF_BTF_EXT_NR,
+};
+
+/* A CO-RE relocation record (struct bpf_core_relo in the kernel UAPI). */
+struct evbpf_core_relo {
+	uint32_t insn_off;
+	uint32_t type_id;
+	uint32_t access_str_off;
+	uint32_t kind;
+};
+
+struct evbpf_btf_ext_sec {
+	const char *name;    /* code section name, in the object's BTF */
+	const uint8_t *recs; /* nr records of the table's rec_size; unaligned */
+	uint32_t nr;
+};
+
+struct evbpf_btf_ext_table_info {
+	uint32_t rec_size;
+	struct evbpf_btf_ext_sec *secs;
+	size_t nr_secs;
+};
+
+struct evbpf_btf_ext {
+	struct evbpf_btf_ext_table_info tables[EVBPF_BTF_EXT_NR];
+};
+
+EVBPF_HIDDEN int evbpf__btf_ext_parse(const void *data, size_t size, const struct evbpf_btf *btf,
+				      struct evbpf_btf_ext **extp);
+EVBPF_HIDDEN void evbpf__btf_ext_free(struct evbpf_btf_ext *ext);
+/* The block of a table for a code section, or NULL. */
+EVBPF_HIDDEN const struct evbpf_btf_ext_sec *evbpf__btf_ext_sec(const struct evbpf_btf_ext *ext,
+								 enum evbpf_btf_ext_table which,
+								 const char *sec_name);
+
+/* core/extern_inflate.c: decompress a gzip file held in memory (one
+ * member); *outp is malloc'd and NUL-terminated (not counted in *out_lenp). */
+EVBPF_HIDDEN int evbpf__gunzip(const uint8_t *in, size_t len, uint8_t **outp, size_t *out_lenp);
+
+/* core/relo_core.c: CO-RE relocations, on BTF only. */
+enum evbpf_core_kind {
+	EVBPF_CORE_FIELD_BYTE_OFFSET = 0,
+	EVBPF_CORE_FIELD_BYTE_SIZE = 1,
+	EVBPF_CORE_FIELD_EXISTS = 2,
+	EVBPF_CORE_FIELD_SIGNED = 3,
+	EVBPF_CORE_FIELD_LSHIFT_U64 = 4,
+	EVBPF_CORE_FIELD_RSHIFT_U64 = 5,
+	EVBPF_CORE_TYPE_ID_LOCAL = 6,
+	EVBPF_CORE_TYPE_ID_TARGET = 7,
+	EVBPF_CORE_TYPE_EXISTS = 8,
+	EVBPF_CORE_TYPE_SIZE = 9,
+	EVBPF_CORE_ENUMVAL_EXISTS = 10,
+	EVBPF_CORE_ENUMVAL_VALUE = 11,
+	EVBPF_CORE_TYPE_MATCHES = 12,
+};
+
+/* The helper id an unresolvable CO-RE instruction is turned into a call of
+ * (0xbad2310, "bad relo"): the verifier rejects it only when reachable. */
+#define EVBPF_CORE_POISON_IMM 195896080
+
+struct evbpf_core_res {
+	uint64_t orig_val; /* what the compiled instruction holds */
+	uint64_t new_val;  /* what it must hold for the target */
+	uint32_t orig_sz, new_sz; /* field sizes, for load/store width changes */
+	uint32_t orig_type_id, new_type_id;
+	bool poison;
+	bool validate; /* check orig_val against the instruction */
+	bool fail_memsz_adjust;
+	int nr_matches;
+	const struct evbpf_btf *target_btf; /* the BTF that matched, or NULL */
+	char spec[256]; /* "[12] struct task_struct.pid (0:55)", for messages */
+};
+
+/* Compute a relocation against the targets (the first is vmlinux or the
+ * btf_path override; the others module BTFs, searched only when the first
+ * has no candidate). */
+EVBPF_HIDDEN int evbpf__core_calc(const char *prog_name, int relo_idx,
+				  const struct evbpf_btf *local, const struct evbpf_core_relo *relo,
+				  const struct evbpf_btf *const *targets, size_t nr_targets,
+				  struct evbpf_core_res *res);
+/* Patch insns[idx] (of cnt) with a computed result. */
+EVBPF_HIDDEN int evbpf__core_patch(const char *prog_name, int relo_idx, struct bpf_insn *insns,
+				   size_t cnt, uint32_t idx, const struct evbpf_core_res *res);
+EVBPF_HIDDEN const char *evbpf__core_kind_name(uint32_t kind);
+
 /* core/prog_btf.c: the BTF side of a load (func/line info, CO-RE,
  * externs, attach BTF ids) fills in its part of the BPF_PROG_LOAD request;
  * unprepare releases what prepare allocated, whatever the outcome. */
 EVBPF_HIDDEN int evbpf__program_prepare(struct evbpf_program *prog, union bpf_attr *attr);
+/* At open, after relocations are collected: parse .BTF.ext, collect
+ * externs (.kconfig, .ksyms) and fix up the BTF for them. */
+EVBPF_HIDDEN int evbpf__object_btfx_open(struct evbpf_object *obj);
+EVBPF_HIDDEN void evbpf__object_btfx_close(struct evbpf_object *obj);
+/* core/extern.c: resolve an extern relocation at link time (dst is the
+ * instruction's index in prog->insns). */
+EVBPF_HIDDEN int evbpf__extern_apply(struct evbpf_program *prog, const struct evbpf_reloc *r,
+				     uint32_t dst);
 EVBPF_HIDDEN void evbpf__program_unprepare(struct evbpf_program *prog);
 
 /* core/attach_btf.c: resolve prog->attach_btf_id (and the BTF object

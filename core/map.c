@@ -547,7 +547,7 @@ int evbpf__map_create_kernel(struct evbpf_map *map)
 				  map->name, map->type, map->key_size, map->value_size,
 				  map->max_entries, map->map_flags, evbpf_strerror(fd));
 	map->fd = fd;
-	if (map->origin == EVBPF_MAP_DATA) {
+	if (map->origin == EVBPF_MAP_DATA || map->origin == EVBPF_MAP_KCONFIG) {
 		err = fill_global_data(map);
 		if (err) {
 			evbpf__close_fd(&map->fd);

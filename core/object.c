@@ -335,6 +335,8 @@ static int object_open(const void *data, size_t size, const char *path,
 		err = evbpf__object_init_maps(obj);
 	if (!err)
 		err = evbpf__object_collect_relos(obj);
+	if (!err)
+		err = evbpf__object_btfx_open(obj);
 	if (err)
 		goto err;
 	*objp = obj;
@@ -395,6 +397,7 @@ EVBPF_API void evbpf_object_close(struct evbpf_object *obj)
 	}
 	free(obj->code_secs);
 	evbpf__close_fd(&obj->btf_fd);
+	evbpf__object_btfx_close(obj);
 	evbpf__btf_free(obj->btf);
 	evbpf__elf_free(&obj->elf);
 	free(obj->buf);

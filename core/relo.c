@@ -411,12 +411,8 @@ static int apply_relo(struct linker *l, const struct evbpf_reloc *r, uint32_t ds
 		insn[0].imm = (int32_t)target - (int32_t)(dst + 1);
 		insn[1].imm = 0;
 		break;
-	case EVBPF_RELO_EXTERN: {
-		const Elf64_Sym *sym = &obj->elf.syms[r->ext_idx];
-
-		return evbpf__err(-ENOTSUP, "prog '%s': insn %u: extern '%s' is not supported",
-				  prog->name, dst, evbpf__elf_sym_name(&obj->elf, sym));
-	}
+	case EVBPF_RELO_EXTERN:
+		return evbpf__extern_apply(prog, r, dst);
 	}
 	return 0;
 }

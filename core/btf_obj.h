@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The BTF-derived state of an object that prog_btf.c (func/line info,
+ * CO-RE) and extern.c (.kconfig, .ksyms) share: parsed .BTF.ext, the
+ * extern table, and the CO-RE target BTFs.
+ */
+#ifndef EVBPF_CORE_BTF_OBJ_H
+#define EVBPF_CORE_BTF_OBJ_H
+
+#include "internal.h"
+
+enum evbpf_ext_type {
+	EVBPF_EXT_KCFG,      /* .kconfig variable */
+	EVBPF_EXT_KSYM_VAR,  /* typed .ksyms variable: BTF id */
+	EVBPF_EXT_KSYM_ADDR, /* typeless .ksyms: address from kallsyms */
+	EVBPF_EXT_KFUNC,     /* extern function: kfunc BTF id */
+};
+
+enum evbpf_kcfg_type {
+	EVBPF_KCFG_BOOL,
+	EVBPF_KCFG_TRISTATE,
+	EVBPF_KCFG_CHAR,
+	EVBPF_KCFG_INT,
+	EVBPF_KCFG_CHAR_ARR,
+};
+
+struct evbpf_extern {
+	char *name;
+	size_t sym_idx; /* ELF symbol index */
+	enum evbpf_ext_type type;
+	bool weak;
+	bool resolved;
+	uint32_t btf_id; /* the VAR or FUNC in the object's BTF */
+	/* .kconfig */
+	enum evbpf_kcfg_type kcfg_type;
+	uint32_t kcfg_off, kcfg_size;
+	bool kcfg_signed;
+	/* .ksyms */
+	uint32_t kernel_btf_id;
+	int kernel_btf_fd_idx; /* 0 for vmlinux, else index into fd_array */
+	uint64_t addr;
+};
+
+struct evbpf_object_btfx {
+	struct evbpf_btf_ext *ext;
+	struct evbpf_extern *exts;
+	size_t nr_exts;
+	int kconfig_map; /* index in obj->maps, or -1 */
+	bool ksyms_resolved;
+	/* CO-RE targets: [0] vmlinux or btf_path, then modules. */
+	struct evbpf_btf *override_btf; /* owned, from btf_path */
+	/* Per-load buffers, freed by unprepare. */
+	void *func_info;
+	void *line_info;
+};
+
+/* extern.c */
+EVBPF_HIDDEN int evbpf__externs_collect(struct evbpf_object *obj);
+EVBPF_HIDDEN void evbpf__externs_free(struct evbpf_object_btfx *x);
+/* Resolve .ksyms against the kernel (once per object, at first link). */
+EVBPF_HIDDEN int evbpf__externs_resolve_ksyms(struct evbpf_object *obj);
+
+/* btf_module.c-like helpers in prog_btf.c: the module BTFs, cached. */
+EVBPF_HIDDEN int evbpf__module_btfs(const struct evbpf_btf *const **btfs, size_t *nr);
+
+#endif

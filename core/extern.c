@@ -1,0 +1,791 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Externs: symbols an object declares but does not define, resolved by the
+ * loader from the running kernel.
+ *
+ *   extern int CONFIG_HZ __kconfig;       .kconfig: values from the kernel
+ *                                         config, kept in a read-only array
+ *                                         map the program reads like .rodata;
+ *   extern const int cpu_number __ksym;   typed .ksyms: the variable's BTF id
+ *                                         (ld_imm64 BPF_PSEUDO_BTF_ID);
+ *   extern const void init_task __ksym;   typeless .ksyms: the address, from
+ *                                         /proc/kallsyms;
+ *   extern void bpf_rcu_read_lock(void) __ksym;  kfuncs: a call with the
+ *                                         function's BTF id.
+ *
+ * A weak extern (__weak) that cannot be resolved reads as zero; a kfunc
+ * that is missing becomes a call the verifier rejects only if reached, so
+ * bpf_ksym_exists() can guard it.
+ *
+ * The kernel does not accept everything clang writes for these in BTF:
+ * extern variables and functions inside DATASECs, DATASECs of size zero.
+ * At open the .kconfig DATASEC gets the map's layout and the .ksyms one
+ * integer-typed placeholder variables, as libbpf does, so the object's BTF
+ * still loads (and with it func_info for the programs).
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "btf_obj.h"
+
+#define KCFG_SEC                    ".kconfig"
+#define INFO_ENC(kind, kflag, vlen) ((uint32_t)(kflag) << 31 | (uint32_t)(kind) << 24 | (vlen))
+#define KSYMS_SEC                   ".ksyms"
+
+/* ------------------------------------------------------------ collection */
+
+static struct evbpf_extern *find_ext(struct evbpf_object_btfx *x, size_t sym_idx)
+{
+	for (size_t i = 0; i < x->nr_exts; i++)
+		if (x->exts[i].sym_idx == sym_idx)
+			return &x->exts[i];
+	return NULL;
+}
+
+/* The DATASEC entry of name in section sec_name: BTF id of the VAR/FUNC. */
+static int find_in_datasec(const struct evbpf_btf *btf, const char *sec_name, const char *name)
+{
+	int ds = evbpf__btf_find(btf, sec_name, BTF_KIND_DATASEC);
+	const struct btf_type *t;
+	const struct btf_var_secinfo *v;
+
+	if (ds < 0)
+		return -ENOENT;
+	t = evbpf__btf_type(btf, (uint32_t)ds);
+	v = (const struct btf_var_secinfo *)(t + 1);
+	for (uint16_t i = 0; i < evbpf__btf_vlen(t); i++)
+		if (!strcmp(evbpf__btf_name(btf, v[i].type), name))
+			return (int)v[i].type;
+	return -ENOENT;
+}
+
+static int kcfg_classify(struct evbpf_object *obj, struct evbpf_extern *e, uint32_t type_id)
+{
+	const struct evbpf_btf *btf = obj->btf;
+	const struct btf_type *t;
+	int id = evbpf__btf_skip_mods(btf, type_id);
+	int64_t size = evbpf__btf_resolve_size(btf, type_id);
+
+	t = id > 0 ? evbpf__btf_type(btf, (uint32_t)id) : NULL;
+	if (!t || size <= 0 || size > 4096)
+		return evbpf__err(-EINVAL,
+		                  "object '%s': kconfig extern '%s' has an unsupported "
+		                  "type",
+		                  obj->name, e->name);
+	e->kcfg_size = (uint32_t)size;
+	switch (evbpf__btf_kind(t)) {
+	case BTF_KIND_INT: {
+		uint32_t enc = BTF_INT_ENCODING(*(const uint32_t *)(t + 1));
+
+		if (enc & BTF_INT_BOOL) {
+			e->kcfg_type = EVBPF_KCFG_BOOL;
+		} else if (t->size == 1 && (enc & BTF_INT_CHAR)) {
+			e->kcfg_type = EVBPF_KCFG_CHAR;
+		} else {
+			e->kcfg_type = EVBPF_KCFG_INT;
+			e->kcfg_signed = enc & BTF_INT_SIGNED;
+			if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
+				return evbpf__err(-EINVAL,
+				                  "object '%s': kconfig extern '%s': int "
+				                  "of %u bytes",
+				                  obj->name, e->name, t->size);
+		}
+		return 0;
+	}
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		if (!strcmp(evbpf__btf_name(btf, (uint32_t)id), "libbpf_tristate")) {
+			e->kcfg_type = EVBPF_KCFG_TRISTATE;
+			return 0;
+		}
+		break;
+	case BTF_KIND_ARRAY: {
+		const struct btf_array *a = (const struct btf_array *)(t + 1);
+		int el = evbpf__btf_skip_mods(btf, a->type);
+		const struct btf_type *et = el > 0 ? evbpf__btf_type(btf, (uint32_t)el) : NULL;
+
+		if (et && evbpf__btf_kind(et) == BTF_KIND_INT && et->size == 1) {
+			e->kcfg_type = EVBPF_KCFG_CHAR_ARR;
+			return 0;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	return evbpf__err(-EINVAL,
+	                  "object '%s': kconfig extern '%s': type is not bool, "
+	                  "tristate, char, an integer or a char array",
+	                  obj->name, e->name);
+}
+
+static int add_kconfig_map(struct evbpf_object *obj, uint32_t size)
+{
+	struct evbpf_map *maps = realloc(obj->maps, (obj->nr_maps + 1) * sizeof(*maps)), *m;
+	char prefix[16];
+	int ds;
+
+	if (!maps)
+		return -ENOMEM;
+	obj->maps = maps;
+	m = &maps[obj->nr_maps];
+	memset(m, 0, sizeof(*m));
+	m->obj = obj;
+	m->fd = -1;
+	m->inner_map_idx = -1;
+	m->origin = EVBPF_MAP_KCONFIG;
+	m->name = strdup(KCFG_SEC);
+	m->init_data = calloc(1, size);
+	if (!m->name || !m->init_data) {
+		free(m->name);
+		free(m->init_data);
+		return -ENOMEM;
+	}
+	snprintf(prefix, sizeof(prefix), "%.8s", obj->name);
+	evbpf__kernel_name(m->kname, prefix, KCFG_SEC);
+	m->type = BPF_MAP_TYPE_ARRAY;
+	m->key_size = sizeof(uint32_t);
+	m->value_size = size;
+	m->max_entries = 1;
+	m->map_flags = BPF_F_MMAPABLE | BPF_F_RDONLY_PROG;
+	m->init_size = size;
+	m->sec_idx = SIZE_MAX; /* no ELF section */
+	ds = evbpf__btf_find(obj->btf, KCFG_SEC, BTF_KIND_DATASEC);
+	if (ds > 0)
+		m->btf_value_type_id = (uint32_t)ds;
+	obj->btfx->kconfig_map = (int)obj->nr_maps;
+	obj->nr_maps++;
+	return 0;
+}
+
+/* A 4-byte int in the object's BTF for placeholder variables, added if
+ * the object has none. */
+static int int_type_id(struct evbpf_btf *btf)
+{
+	uint32_t cnt = evbpf__btf_type_cnt(btf);
+	struct {
+		struct btf_type t;
+		uint32_t enc;
+	} rec;
+	int name;
+
+	for (uint32_t id = 1; id < cnt; id++) {
+		const struct btf_type *t = evbpf__btf_type(btf, id);
+
+		if (evbpf__btf_kind(t) == BTF_KIND_INT && t->size == 4)
+			return (int)id;
+	}
+	name = evbpf__btf_add_str(btf, "int");
+	if (name < 0)
+		return name;
+	memset(&rec, 0, sizeof(rec));
+	rec.t.name_off = (uint32_t)name;
+	rec.t.info = INFO_ENC(BTF_KIND_INT, 0, 0);
+	rec.t.size = 4;
+	rec.enc = (uint32_t)BTF_INT_SIGNED << 24 | 32;
+	return evbpf__btf_add_type(btf, &rec, sizeof(rec));
+}
+
+/*
+ * Rewrite .kconfig and .ksyms for BPF_BTF_LOAD. .kconfig: offsets and
+ * sizes of the map layout, variables allocated. .ksyms: each variable
+ * becomes an allocated int at its own 4-byte slot and each function entry
+ * a placeholder variable; extern functions get global linkage and named
+ * parameters, which the kernel requires of non-static functions.
+ */
+static int fixup_btf(struct evbpf_object *obj, uint32_t kcfg_size)
+{
+	struct evbpf_object_btfx *x = obj->btfx;
+	struct evbpf_btf *btf = obj->btf;
+	int ds, int_id = -1, dummy_id = -1;
+	struct btf_type *t;
+
+	ds = evbpf__btf_find(btf, KCFG_SEC, BTF_KIND_DATASEC);
+	if (ds > 0) {
+		struct btf_var_secinfo *v;
+
+		t = evbpf__btf_type_mut(btf, (uint32_t)ds);
+		t->size = kcfg_size;
+		v = (struct btf_var_secinfo *)(t + 1);
+		for (uint16_t i = 0; i < evbpf__btf_vlen(t); i++) {
+			struct btf_type *var = evbpf__btf_type_mut(btf, v[i].type);
+
+			for (size_t e = 0; e < x->nr_exts; e++) {
+				if (x->exts[e].btf_id != v[i].type)
+					continue;
+				v[i].offset = x->exts[e].kcfg_off;
+				v[i].size = x->exts[e].kcfg_size;
+			}
+			if (var && evbpf__btf_kind(var) == BTF_KIND_VAR)
+				((struct btf_var *)(var + 1))->linkage = BTF_VAR_GLOBAL_ALLOCATED;
+		}
+	}
+	ds = evbpf__btf_find(btf, KSYMS_SEC, BTF_KIND_DATASEC);
+	if (ds < 0)
+		return 0;
+	int_id = int_type_id(btf);
+	if (int_id < 0)
+		return int_id;
+	t = evbpf__btf_type_mut(btf, (uint32_t)ds);
+	for (uint16_t i = 0; i < evbpf__btf_vlen(t); i++) {
+		const struct btf_var_secinfo *v = (const struct btf_var_secinfo *)(t + 1) + i;
+		const struct btf_type *vt = evbpf__btf_type(btf, v->type);
+
+		if (vt && evbpf__btf_kind(vt) == BTF_KIND_FUNC && dummy_id < 0) {
+			struct {
+				struct btf_type t;
+				struct btf_var v;
+			} rec;
+			int name = evbpf__btf_add_str(btf, "__evbpf_ksym_placeholder");
+
+			if (name < 0)
+				return name;
+			memset(&rec, 0, sizeof(rec));
+			rec.t.name_off = (uint32_t)name;
+			rec.t.info = INFO_ENC(BTF_KIND_VAR, 0, 0);
+			rec.t.type = (uint32_t)int_id;
+			rec.v.linkage = BTF_VAR_GLOBAL_ALLOCATED;
+			dummy_id = evbpf__btf_add_type(btf, &rec, sizeof(rec));
+			if (dummy_id < 0)
+				return dummy_id;
+			t = evbpf__btf_type_mut(btf, (uint32_t)ds); /* the blob moved */
+		}
+	}
+	for (uint16_t i = 0; i < evbpf__btf_vlen(t); i++) {
+		struct btf_var_secinfo *v = (struct btf_var_secinfo *)(t + 1) + i;
+		struct btf_type *vt = evbpf__btf_type_mut(btf, v->type);
+
+		if (!vt)
+			continue;
+		if (evbpf__btf_kind(vt) == BTF_KIND_FUNC) {
+			struct btf_type *proto = evbpf__btf_type_mut(btf, vt->type);
+			struct btf_param *p = (struct btf_param *)(proto + 1);
+
+			vt->info = INFO_ENC(BTF_KIND_FUNC, 0, BTF_FUNC_GLOBAL);
+			for (uint16_t j = 0; j < evbpf__btf_vlen(proto); j++)
+				if (!p[j].name_off && p[j].type)
+					p[j].name_off =
+					    evbpf__btf_type(btf, (uint32_t)dummy_id)->name_off;
+			v->type = (uint32_t)dummy_id;
+		} else if (evbpf__btf_kind(vt) == BTF_KIND_VAR) {
+			((struct btf_var *)(vt + 1))->linkage = BTF_VAR_GLOBAL_ALLOCATED;
+			vt->type = (uint32_t)int_id;
+		}
+		v->offset = (uint32_t)i * 4;
+		v->size = 4;
+	}
+	t->size = (uint32_t)evbpf__btf_vlen(t) * 4;
+	return 0;
+}
+
+static int read_kconfig(struct evbpf_object *obj, uint8_t *data);
+
+int evbpf__externs_collect(struct evbpf_object *obj)
+{
+	struct evbpf_object_btfx *x = obj->btfx;
+	const struct evbpf_elf *elf = &obj->elf;
+	uint32_t kcfg_off = 0;
+	bool any_kcfg = false;
+	size_t n = 0;
+	int err;
+
+	for (size_t i = 1; i < elf->nr_syms; i++) {
+		const Elf64_Sym *s = &elf->syms[i];
+		int bind = ELF64_ST_BIND(s->st_info);
+		const char *name = evbpf__elf_sym_name(elf, s);
+
+		if (s->st_shndx == SHN_UNDEF && (bind == STB_GLOBAL || bind == STB_WEAK) && name &&
+		    *name)
+			n++;
+	}
+	if (!n)
+		return 0;
+	if (!obj->btf)
+		return evbpf__err(-EINVAL, "object '%s': externs need BTF (compile with -g)",
+		                  obj->name);
+	x->exts = calloc(n, sizeof(*x->exts));
+	if (!x->exts)
+		return -ENOMEM;
+	for (size_t i = 1; i < elf->nr_syms; i++) {
+		const Elf64_Sym *s = &elf->syms[i];
+		int bind = ELF64_ST_BIND(s->st_info);
+		const char *name = evbpf__elf_sym_name(elf, s);
+		struct evbpf_extern *e;
+		const struct btf_type *t;
+		int id;
+
+		if (s->st_shndx != SHN_UNDEF || (bind != STB_GLOBAL && bind != STB_WEAK) || !name ||
+		    !*name)
+			continue;
+		e = &x->exts[x->nr_exts++];
+		e->name = strdup(name);
+		if (!e->name)
+			return -ENOMEM;
+		e->sym_idx = i;
+		e->weak = bind == STB_WEAK;
+		id = find_in_datasec(obj->btf, KCFG_SEC, name);
+		if (id > 0) {
+			e->type = EVBPF_EXT_KCFG;
+			e->btf_id = (uint32_t)id;
+			err = kcfg_classify(obj, e, evbpf__btf_type(obj->btf, (uint32_t)id)->type);
+			if (err)
+				return err;
+			any_kcfg = true;
+			continue;
+		}
+		id = find_in_datasec(obj->btf, KSYMS_SEC, name);
+		if (id < 0) /* an extern function not in .ksyms (older clang) */
+			id = evbpf__btf_find(obj->btf, name, BTF_KIND_FUNC);
+		if (id < 0)
+			return evbpf__err(-EINVAL,
+			                  "object '%s': extern '%s' is neither __kconfig "
+			                  "nor __ksym",
+			                  obj->name, name);
+		e->btf_id = (uint32_t)id;
+		t = evbpf__btf_type(obj->btf, (uint32_t)id);
+		if (evbpf__btf_kind(t) == BTF_KIND_FUNC)
+			e->type = EVBPF_EXT_KFUNC;
+		else if (evbpf__btf_skip_mods(obj->btf, t->type) == 0)
+			e->type = EVBPF_EXT_KSYM_ADDR;
+		else
+			e->type = EVBPF_EXT_KSYM_VAR;
+	}
+
+	/* Lay out the .kconfig map, each value at its natural alignment. */
+	for (size_t i = 0; i < x->nr_exts; i++) {
+		struct evbpf_extern *e = &x->exts[i];
+		int align;
+
+		if (e->type != EVBPF_EXT_KCFG)
+			continue;
+		align = evbpf__btf_align(obj->btf, evbpf__btf_type(obj->btf, e->btf_id)->type);
+		if (align <= 0)
+			align = 1;
+		kcfg_off = (uint32_t)evbpf__roundup(kcfg_off, (size_t)align);
+		e->kcfg_off = kcfg_off;
+		kcfg_off += e->kcfg_size;
+	}
+	if (any_kcfg) {
+		kcfg_off = (uint32_t)evbpf__roundup(kcfg_off, 8);
+		err = add_kconfig_map(obj, kcfg_off);
+		if (err)
+			return err;
+		err = read_kconfig(obj, obj->maps[x->kconfig_map].init_data);
+		if (err)
+			return err;
+	}
+	return fixup_btf(obj, kcfg_off);
+}
+
+void evbpf__externs_free(struct evbpf_object_btfx *x)
+{
+	for (size_t i = 0; i < x->nr_exts; i++)
+		free(x->exts[i].name);
+	free(x->exts);
+	x->exts = NULL;
+	x->nr_exts = 0;
+}
+
+/* ------------------------------------------------------------ kconfig */
+
+static uint32_t kernel_version_code(void)
+{
+	struct utsname u;
+	unsigned a = 0, b = 0, c = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u.%u", &a, &b, &c) < 2)
+		return 0;
+	return (a << 16) + (b << 8) + (c > 255 ? 255 : c);
+}
+
+/* Whether syscalls enter through arch wrappers (__x64_sys_*), which is
+ * what kprobes on syscalls must name. */
+static bool has_syscall_wrapper(void)
+{
+	static const char *const prefixes[] = {"__x64_sys_", "__arm64_sys_", "__s390x_sys_",
+	                                       "__riscv_sys_", "__ia32_sys_"};
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[512];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		const char *name = strrchr(line, ' ');
+
+		if (!name)
+			continue;
+		name++;
+		for (size_t i = 0; i < EVBPF_ARRAY_SIZE(prefixes); i++)
+			if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+				found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+static int set_int(struct evbpf_extern *e, uint8_t *dst, uint64_t v, const char *what)
+{
+	bool fits;
+
+	switch (e->kcfg_size) {
+	case 1:
+		fits = e->kcfg_signed ? (int64_t)v >= INT8_MIN && (int64_t)v <= INT8_MAX
+		                      : v <= UINT8_MAX;
+		break;
+	case 2:
+		fits = e->kcfg_signed ? (int64_t)v >= INT16_MIN && (int64_t)v <= INT16_MAX
+		                      : v <= UINT16_MAX;
+		break;
+	case 4:
+		fits = e->kcfg_signed ? (int64_t)v >= INT32_MIN && (int64_t)v <= INT32_MAX
+		                      : v <= UINT32_MAX;
+		break;
+	default:
+		fits = true;
+		break;
+	}
+	if (!fits)
+		return evbpf__err(-ERANGE, "kconfig extern '%s': value %s does not fit %u bytes",
+		                  e->name, what, e->kcfg_size);
+	memcpy(dst, &v, e->kcfg_size); /* little-endian */
+	return 0;
+}
+
+/* Store one config value ("y", "m", "n", a number or a quoted string). */
+static int set_value(struct evbpf_extern *e, uint8_t *data, const char *val)
+{
+	uint8_t *dst = data + e->kcfg_off;
+	char c = val[0];
+	bool tri = (c == 'y' || c == 'n' || c == 'm') && val[1] == '\0';
+
+	switch (e->kcfg_type) {
+	case EVBPF_KCFG_BOOL:
+		if (!tri || c == 'm')
+			return evbpf__err(-EINVAL, "kconfig extern '%s': value '%s' is not a bool",
+			                  e->name, val);
+		*dst = c == 'y';
+		break;
+	case EVBPF_KCFG_TRISTATE: {
+		uint32_t v = c == 'y' ? 1 : c == 'm' ? 2 : 0;
+
+		if (!tri)
+			return evbpf__err(-EINVAL,
+			                  "kconfig extern '%s': value '%s' is not a "
+			                  "tristate",
+			                  e->name, val);
+		memcpy(dst, &v, e->kcfg_size < 4 ? e->kcfg_size : 4);
+		break;
+	}
+	case EVBPF_KCFG_CHAR:
+		if (!tri)
+			return evbpf__err(-EINVAL, "kconfig extern '%s': value '%s' is not y/n/m",
+			                  e->name, val);
+		*dst = (uint8_t)c;
+		break;
+	case EVBPF_KCFG_CHAR_ARR: {
+		size_t len = strlen(val);
+
+		if (len < 2 || val[0] != '"' || val[len - 1] != '"')
+			return evbpf__err(-EINVAL, "kconfig extern '%s': value %s is not a string",
+			                  e->name, val);
+		len -= 2;
+		if (len >= e->kcfg_size)
+			len = e->kcfg_size - 1; /* truncated, always terminated */
+		memcpy(dst, val + 1, len);
+		dst[len] = '\0';
+		break;
+	}
+	case EVBPF_KCFG_INT: {
+		char *end;
+		uint64_t v;
+
+		errno = 0;
+		v = e->kcfg_signed ? (uint64_t)strtoll(val, &end, 0) : strtoull(val, &end, 0);
+		if (errno || end == val || *end)
+			return evbpf__err(-EINVAL,
+			                  "kconfig extern '%s': value '%s' is not a "
+			                  "number",
+			                  e->name, val);
+		return set_int(e, dst, v, val);
+	}
+	}
+	return 0;
+}
+
+static int load_config_text(char **textp)
+{
+	struct utsname u;
+	char path[300];
+	uint8_t *buf, *out;
+	size_t size, out_len;
+	int err;
+
+	if (uname(&u) == 0) {
+		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+		if (evbpf__read_file(path, &buf, &size) == 0) {
+			*textp = (char *)buf;
+			return 0;
+		}
+	}
+	err = evbpf__read_file("/proc/config.gz", &buf, &size);
+	if (err)
+		return evbpf__err(-ENOENT,
+		                  "kconfig: neither /boot/config-%s nor /proc/config.gz "
+		                  "is readable",
+		                  u.release);
+	err = evbpf__gunzip(buf, size, &out, &out_len);
+	free(buf);
+	if (err)
+		return err;
+	*textp = (char *)out;
+	return 0;
+}
+
+static int read_kconfig(struct evbpf_object *obj, uint8_t *data)
+{
+	struct evbpf_object_btfx *x = obj->btfx;
+	bool need_config = false;
+	char *text = NULL, *line, *save = NULL;
+	int err;
+
+	for (size_t i = 0; i < x->nr_exts; i++) {
+		struct evbpf_extern *e = &x->exts[i];
+
+		if (e->type != EVBPF_EXT_KCFG)
+			continue;
+		if (!strcmp(e->name, "LINUX_KERNEL_VERSION")) {
+			err = set_int(e, data + e->kcfg_off, kernel_version_code(), "version");
+		} else if (!strcmp(e->name, "LINUX_HAS_SYSCALL_WRAPPER")) {
+			err = set_value(e, data, has_syscall_wrapper() ? "y" : "n");
+		} else if (!strcmp(e->name, "LINUX_HAS_BPF_COOKIE")) {
+			err = set_value(
+			    e, data, kernel_version_code() >= (5u << 16) + (15u << 8) ? "y" : "n");
+		} else if (!strncmp(e->name, "CONFIG_", 7)) {
+			need_config = true;
+			continue;
+		} else if (e->weak) {
+			err = 0;
+		} else {
+			return evbpf__err(-EINVAL, "object '%s': unknown kconfig extern '%s'",
+			                  obj->name, e->name);
+		}
+		if (err)
+			return err;
+		e->resolved = true;
+	}
+	if (!need_config)
+		return 0;
+	err = load_config_text(&text);
+	if (err) {
+		/* Only fatal for an extern that is not weak. */
+		for (size_t i = 0; i < x->nr_exts; i++)
+			if (x->exts[i].type == EVBPF_EXT_KCFG && !x->exts[i].resolved &&
+			    !x->exts[i].weak)
+				return err;
+		evbpf__errmsg_clear();
+		return 0;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq, *name = line, *val;
+		bool not_set = false;
+
+		if (!strncmp(line, "# CONFIG_", 9) && strstr(line, " is not set")) {
+			name = line + 2;
+			*strchr(name, ' ') = '\0';
+			val = "n";
+			not_set = true;
+		} else if (strncmp(line, "CONFIG_", 7) || !(eq = strchr(line, '='))) {
+			continue;
+		} else {
+			*eq = '\0';
+			val = eq + 1;
+		}
+		for (size_t i = 0; i < x->nr_exts; i++) {
+			struct evbpf_extern *e = &x->exts[i];
+
+			if (e->type != EVBPF_EXT_KCFG || e->resolved || strcmp(e->name, name))
+				continue;
+			/* "is not set" means n for y/n/m types, unset for others. */
+			if (not_set &&
+			    (e->kcfg_type == EVBPF_KCFG_INT || e->kcfg_type == EVBPF_KCFG_CHAR_ARR))
+				continue;
+			err = set_value(e, data, val);
+			if (err) {
+				free(text);
+				return err;
+			}
+			e->resolved = true;
+		}
+	}
+	free(text);
+	for (size_t i = 0; i < x->nr_exts; i++) {
+		struct evbpf_extern *e = &x->exts[i];
+
+		if (e->type == EVBPF_EXT_KCFG && !e->resolved && !e->weak)
+			return evbpf__err(-ESRCH,
+			                  "object '%s': kconfig extern '%s' is not set in "
+			                  "the kernel config (declare it __weak to read 0)",
+			                  obj->name, e->name);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ ksyms */
+
+static int resolve_kallsyms(struct evbpf_object_btfx *x)
+{
+	FILE *f = NULL;
+	char line[512];
+	size_t want = 0;
+
+	for (size_t i = 0; i < x->nr_exts; i++)
+		if (x->exts[i].type == EVBPF_EXT_KSYM_ADDR)
+			want++;
+	if (!want)
+		return 0;
+	f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return evbpf__err(-errno, "ksyms: cannot read /proc/kallsyms");
+	while (want && fgets(line, sizeof(line), f)) {
+		unsigned long long addr;
+		char type, name[256];
+
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+			continue;
+		for (size_t i = 0; i < x->nr_exts; i++) {
+			struct evbpf_extern *e = &x->exts[i];
+
+			if (e->type != EVBPF_EXT_KSYM_ADDR || e->resolved || strcmp(e->name, name))
+				continue;
+			e->addr = addr;
+			e->resolved = true;
+			want--;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+int evbpf__externs_resolve_ksyms(struct evbpf_object *obj)
+{
+	struct evbpf_object_btfx *x = obj->btfx;
+	const struct evbpf_btf *vmlinux = NULL;
+	int err;
+
+	if (x->ksyms_resolved)
+		return 0;
+	for (size_t i = 0; i < x->nr_exts; i++) {
+		struct evbpf_extern *e = &x->exts[i];
+		int id;
+
+		if (e->type != EVBPF_EXT_KSYM_VAR && e->type != EVBPF_EXT_KFUNC)
+			continue;
+		if (!vmlinux) {
+			err = evbpf__vmlinux_btf(&vmlinux);
+			if (err)
+				return evbpf__err(err, "object '%s': extern '%s' needs kernel BTF",
+				                  obj->name, e->name);
+		}
+		id = evbpf__btf_find(vmlinux, e->name,
+		                     e->type == EVBPF_EXT_KFUNC ? BTF_KIND_FUNC : BTF_KIND_VAR);
+		if (id > 0) {
+			e->kernel_btf_id = (uint32_t)id;
+			e->resolved = true;
+		}
+	}
+	err = resolve_kallsyms(x);
+	if (err)
+		return err;
+	for (size_t i = 0; i < x->nr_exts; i++) {
+		struct evbpf_extern *e = &x->exts[i];
+
+		if (e->type != EVBPF_EXT_KCFG && !e->resolved && !e->weak)
+			return evbpf__err(
+			    -ESRCH, "object '%s': %s '%s' not found in the kernel%s", obj->name,
+			    e->type == EVBPF_EXT_KFUNC ? "kfunc" : "ksym", e->name,
+			    e->type == EVBPF_EXT_KSYM_ADDR ? " (/proc/kallsyms)" : "'s BTF");
+	}
+	x->ksyms_resolved = true;
+	return 0;
+}
+
+/* ------------------------------------------------------------ linking */
+
+int evbpf__extern_apply(struct evbpf_program *prog, const struct evbpf_reloc *r, uint32_t dst)
+{
+	struct evbpf_object *obj = prog->obj;
+	struct evbpf_object_btfx *x = obj->btfx;
+	struct bpf_insn *insn = &prog->insns[dst];
+	bool ldimm64 = insn->code == (BPF_LD | BPF_IMM | BPF_DW);
+	struct evbpf_extern *e = x ? find_ext(x, (size_t)r->ext_idx) : NULL;
+	int err;
+
+	if (!e)
+		return evbpf__err(-EINVAL, "prog '%s': insn %u: unknown extern symbol #%d",
+		                  prog->name, dst, r->ext_idx);
+	if (ldimm64 && dst + 1 >= prog->insn_cnt)
+		return evbpf__err(-EINVAL, "prog '%s': insn %u: truncated ld_imm64", prog->name,
+		                  dst);
+	if (e->type == EVBPF_EXT_KCFG) {
+		const struct evbpf_map *map = &obj->maps[x->kconfig_map];
+
+		if (!ldimm64)
+			return evbpf__err(-EINVAL,
+			                  "prog '%s': insn %u: kconfig '%s' is not loaded "
+			                  "with ld_imm64",
+			                  prog->name, dst, e->name);
+		if (map->fd < 0)
+			return evbpf__err(-EINVAL, "prog '%s': kconfig map is not created",
+			                  prog->name);
+		insn[0].src_reg = BPF_PSEUDO_MAP_VALUE;
+		insn[1].imm = (int32_t)(e->kcfg_off + (uint32_t)insn[0].imm);
+		insn[0].imm = map->fd;
+		return 0;
+	}
+	err = evbpf__externs_resolve_ksyms(obj);
+	if (err)
+		return err;
+	if (!ldimm64) {
+		/* A call to a kfunc. */
+		if (e->type != EVBPF_EXT_KFUNC)
+			return evbpf__err(-EINVAL,
+			                  "prog '%s': insn %u: call to '%s', which is not "
+			                  "a function",
+			                  prog->name, dst, e->name);
+		insn->off = 0;
+		if (!e->resolved) {
+			/* Weak and missing: unreachable code may keep it. */
+			insn->src_reg = 0;
+			insn->imm = EVBPF_CORE_POISON_IMM + 1;
+			return 0;
+		}
+		insn->src_reg = BPF_PSEUDO_KFUNC_CALL;
+		insn->imm = (int32_t)e->kernel_btf_id;
+		return 0;
+	}
+	switch (e->type) {
+	case EVBPF_EXT_KSYM_ADDR:
+		insn[0].src_reg = 0;
+		insn[0].imm = (int32_t)(uint32_t)e->addr;
+		insn[1].imm = (int32_t)(uint32_t)(e->addr >> 32);
+		break;
+	case EVBPF_EXT_KSYM_VAR:
+	case EVBPF_EXT_KFUNC: /* &kfunc, as bpf_ksym_exists() takes */
+		if (!e->resolved) {
+			insn[0].src_reg = 0;
+			insn[0].imm = 0;
+			insn[1].imm = 0;
+			break;
+		}
+		insn[0].src_reg = BPF_PSEUDO_BTF_ID;
+		insn[0].imm = (int32_t)e->kernel_btf_id;
+		insn[1].imm = 0; /* vmlinux: no BTF object fd */
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
