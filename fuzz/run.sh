@@ -48,7 +48,7 @@ targets=("$@")
 # A little-endian u32, for inputs that carry a length prefix.
 le32() {
 	local n=$1
-	printf "\\x%02x\\x%02x\\x%02x\\x%02x" $((n & 255)) $(((n >> 8) & 255)) \
+	printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((n & 255)) $(((n >> 8) & 255)) \
 		$(((n >> 16) & 255)) $(((n >> 24) & 255))
 }
 
@@ -87,6 +87,29 @@ seed() {
 			[ -s "$btf" ] && cp "$btf" "$dir/$base.btf" ;;
 		esac
 	done
+	if [ "$name" = fuzz_relo_core ] || [ "$name" = fuzz_btf_dump ]; then
+		# fuzz/seeds/core_*.bpf.c: CO-RE relocations of every kind, and
+		# the same types laid out differently as a target.
+		local f
+		for f in core_local core_target; do
+			"$CC" -target bpf -O2 -g -c "$ROOT/fuzz/seeds/$f.bpf.c" -o "$tmp/$f.o"
+			llvm-objcopy --dump-section ".BTF=$tmp/$f.btf" "$tmp/$f.o" /dev/null
+		done
+		llvm-objcopy --dump-section ".BTF.ext=$tmp/local.ext" "$tmp/core_local.o" /dev/null
+		if [ "$name" = fuzz_btf_dump ]; then
+			cp "$tmp/core_local.btf" "$tmp/core_target.btf" "$dir/"
+		else
+			for f in core_local core_target; do
+				# shellcheck disable=SC2059
+				{
+					printf "$(le32 "$(stat -c %s "$tmp/core_local.btf")")"
+					cat "$tmp/core_local.btf"
+					printf "$(le32 "$(stat -c %s "$tmp/local.ext")")"
+					cat "$tmp/local.ext" "$tmp/$f.btf"
+				} >"$dir/core-vs-$f"
+			done
+		fi
+	fi
 	rm -rf "$tmp"
 }
 
