@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * evbpf run FILE.o: open and load an object, attach every program by its
+ * section name, and stream every ring buffer and perf event array to
+ * stdout as JSON lines until --count records, --duration seconds, SIGINT
+ * or SIGTERM; then detach everything and exit.
+ *
+ * Each record is one line:
+ *
+ *   {"map":"events","cpu":3,"size":32,"type":"struct event","data":{...}}
+ *
+ * "cpu" only for perf event arrays; "type" and a decoded object when the
+ * record's BTF type is known (--map NAME:TYPE, or guessed: the map
+ * definition's value type, a struct named like the map, the only struct of
+ * the record's size), else "data" is the record in hex. "truncated" marks
+ * a record shorter than its type, "extra" the hex of bytes past it.
+ *
+ * stdout is only JSON lines; lost records and errors go to stderr, errors as
+ * one line each ("evbpf: run: ...") with exit status 1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <evbpf/async.h>
+
+#include "internal.h"
+#include "json_btf.h"
+#include "run.h"
+#include "run_loop.h"
+#include "tool.h"
+
+#define RUN_TYPE_CACHE 16
+#define RUN_PERF_PAGES 64 /* 256 KiB per CPU */
+
+/* A record type decided for one record size (guessing is a BTF scan). */
+struct size_type {
+	size_t size;
+	uint32_t type_id; /* 0: hex */
+};
+
+struct run_map {
+	struct run *run;
+	const struct evbpf_map *map;
+	const char *name;
+	bool perf;
+	bool forced;      /* --map given */
+	uint32_t type_id; /* --map type (0 with forced: hex) */
+	struct size_type cache[RUN_TYPE_CACHE];
+	size_t nr_cache;
+	struct evbpf_ringbuf *rb;
+	struct evbpf_perfbuf *pb;
+};
+
+struct run_opts {
+	const char *path;
+	const char *backend;
+	double duration;
+	uint64_t count;
+	const char **sets;
+	size_t nr_sets;
+	const char **map_types;
+	size_t nr_map_types;
+	const char *iface;
+	const char *cgroup;
+	bool verbose;
+};
+
+struct run {
+	struct run_opts opts;
+	struct evbpf_object *obj;
+	const struct evbpf_btf *btf;
+	struct run_map *maps;
+	size_t nr_maps;
+	struct evbpf_link **links;
+	size_t nr_links;
+	const struct run_loop_ops *lops;
+	struct run_loop *loop;
+	struct evbpf_reactor *reactor;
+	uint64_t records;
+	bool done;
+	struct jbuf line;
+};
+
+static void run_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void run_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("evbpf: run: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The library's detail as one line: its first line and, for a verifier
+ * rejection, the log line that says why. */
+static void run_fail_lib(const char *what, int err)
+{
+	const char *msg = evbpf_errmsg();
+	const char *nl, *reason = NULL;
+	size_t reason_len = 0;
+
+	if (!msg[0]) {
+		run_fail("%s: %s", what, evbpf_strerror(err));
+		return;
+	}
+	nl = strchr(msg, '\n');
+	for (const char *p = nl; p && *p;) {
+		const char *start = p + 1, *end = strchr(start, '\n');
+		size_t len = end ? (size_t)(end - start) : strlen(start);
+
+		if (len && strncmp(start, "processed ", 10) &&
+		    strncmp(start, "verification time", 17) && strncmp(start, "stack depth", 11) &&
+		    strncmp(start, "mark_precise", 12)) {
+			reason = start;
+			reason_len = len;
+		}
+		p = end;
+	}
+	if (reason)
+		run_fail("%s: %.*s; verifier: %.*s", what, (int)(nl - msg), msg, (int)reason_len,
+		         reason);
+	else
+		run_fail("%s: %.*s", what, nl ? (int)(nl - msg) : (int)strlen(msg), msg);
+}
+
+/* ------------------------------------------------------------ records */
+
+static uint32_t record_type(struct run_map *m, size_t size)
+{
+	const struct evbpf_map *map = m->map;
+	uint32_t id;
+
+	if (m->forced)
+		return m->type_id;
+	for (size_t i = 0; i < m->nr_cache; i++)
+		if (m->cache[i].size == size)
+			return m->cache[i].type_id;
+	id = json_btf_guess_record_type(m->run->btf, m->name, m->perf ? 0 : map->btf_value_type_id,
+	                                size, m->perf);
+	if (m->nr_cache < RUN_TYPE_CACHE) {
+		m->cache[m->nr_cache].size = size;
+		m->cache[m->nr_cache].type_id = id;
+		m->nr_cache++;
+	}
+	return id;
+}
+
+static void stop_run(struct run *r)
+{
+	if (r->done)
+		return;
+	r->done = true;
+	r->lops->stop(r->loop);
+}
+
+static int emit_record(struct run_map *m, int cpu, const void *data, size_t size)
+{
+	struct run *r = m->run;
+	struct jbuf *b = &r->line;
+	uint32_t type_id;
+
+	if (r->opts.count && r->records >= r->opts.count)
+		return -ECANCELED;
+	jbuf_reset(b);
+	jbuf_puts(b, "{\"map\":");
+	jbuf_str(b, m->name, strlen(m->name), false);
+	if (m->perf)
+		jbuf_printf(b, ",\"cpu\":%d", cpu);
+	jbuf_printf(b, ",\"size\":%zu", size);
+	type_id = r->btf ? record_type(m, size) : 0;
+	if (type_id) {
+		struct json_btf_result res;
+		size_t mark = b->len;
+		char tname[256];
+		int64_t tsize = json_btf_size(r->btf, type_id);
+		int err;
+
+		json_btf_type_name(r->btf, type_id, tname, sizeof(tname));
+		jbuf_puts(b, ",\"type\":");
+		jbuf_str(b, tname, strlen(tname), false);
+		jbuf_puts(b, ",\"data\":");
+		err = json_btf_value(b, r->btf, type_id, data, size, &res);
+		if (err) {
+			/* Too big to show field by field: the bytes instead. */
+			b->len = mark;
+			b->oom = false;
+			type_id = 0;
+		} else {
+			if (res.truncated)
+				jbuf_puts(b, ",\"truncated\":true");
+			if (tsize > 0 && (uint64_t)tsize < size &&
+			    !(m->perf && json_btf_size_fits(tsize, size, true))) {
+				jbuf_puts(b, ",\"extra\":");
+				jbuf_hex(b, (const uint8_t *)data + tsize, size - (size_t)tsize);
+			}
+		}
+	}
+	if (!type_id) {
+		jbuf_puts(b, ",\"data\":");
+		jbuf_hex(b, data, size);
+	}
+	jbuf_puts(b, "}\n");
+	if (b->oom) {
+		run_fail("map '%s': out of memory formatting a %zu-byte record", m->name, size);
+		stop_run(r);
+		return -ENOMEM;
+	}
+	fwrite(b->p, 1, b->len, stdout);
+	r->records++;
+	if (r->opts.count && r->records >= r->opts.count) {
+		stop_run(r);
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+static int on_ring_record(void *ctx, const void *data, size_t size)
+{
+	return emit_record(ctx, -1, data, size);
+}
+
+static int on_perf_record(void *ctx, int cpu, const void *data, size_t size)
+{
+	return emit_record(ctx, cpu, data, size);
+}
+
+static void on_perf_lost(void *ctx, int cpu, uint64_t lost)
+{
+	struct run_map *m = ctx;
+
+	fprintf(stderr, "evbpf: run: map '%s': cpu %d: lost %llu records\n", m->name, cpu,
+	        (unsigned long long)lost);
+}
+
+static void on_stop(void *ctx, enum run_stop_reason why, int signum)
+{
+	struct run *r = ctx;
+
+	if (r->opts.verbose)
+		fprintf(stderr, "evbpf: run: stopping (%s)\n",
+		        why == RUN_STOP_DURATION ? "duration" : strsignal(signum));
+	stop_run(r);
+}
+
+/* ------------------------------------------------------------ options */
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: evbpf run FILE.o [--backend uv|ev] [--duration S] [--count N]\n"
+	           "                        [--set NAME=VALUE]... [--map NAME:TYPE]...\n"
+	           "                        [--iface IFNAME] [--cgroup PATH] [-v]\n"
+	           "\n"
+	           "Load FILE.o, attach every program by its section name and print every\n"
+	           "ring buffer and perf event array record as a JSON line on stdout.\n"
+	           "\n"
+	           "  --backend uv|ev   event loop (default: uv when built in)\n"
+	           "  --duration S      stop after S seconds\n"
+	           "  --count N         stop after N records\n"
+	           "  --set NAME=VALUE  initial value of a global (parsed by its BTF type)\n"
+	           "  --map NAME:TYPE   decode map NAME's records as TYPE ('struct event',\n"
+	           "                    'u64', ... or 'hex'); by default the type is guessed\n"
+	           "  --iface IFNAME    where to attach XDP and tc programs\n"
+	           "  --cgroup PATH     where to attach cgroup programs\n"
+	           "  -v, --verbose     say on stderr what was attached, and 'ready'\n");
+}
+
+static bool push(const char ***arr, size_t *n, const char *s)
+{
+	const char **p = realloc(*arr, (*n + 1) * sizeof(**arr));
+
+	if (!p)
+		return false;
+	p[(*n)++] = s;
+	*arr = p;
+	return true;
+}
+
+static int parse_opts(int argc, char **argv, struct run_opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 1;
+		}
+		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			o->verbose = true;
+			continue;
+		}
+		if (a[0] != '-') {
+			if (o->path) {
+				run_fail("unexpected argument '%s'", a);
+				return -1;
+			}
+			o->path = a;
+			continue;
+		}
+		if (!v) {
+			run_fail("%s needs a value (see evbpf run --help)", a);
+			return -1;
+		}
+		i++;
+		if (!strcmp(a, "--backend")) {
+			o->backend = v;
+		} else if (!strcmp(a, "--duration")) {
+			errno = 0;
+			o->duration = strtod(v, &end);
+			if (errno || *end || !(o->duration > 0) || o->duration > 1e9) {
+				run_fail("--duration %s: expected a positive number of seconds", v);
+				return -1;
+			}
+		} else if (!strcmp(a, "--count")) {
+			errno = 0;
+			o->count = strtoull(v, &end, 10);
+			if (errno || *end || o->count == 0 || v[0] == '-') {
+				run_fail("--count %s: expected a positive number of records", v);
+				return -1;
+			}
+		} else if (!strcmp(a, "--set")) {
+			if (!push(&o->sets, &o->nr_sets, v))
+				return -1;
+		} else if (!strcmp(a, "--map")) {
+			if (!push(&o->map_types, &o->nr_map_types, v))
+				return -1;
+		} else if (!strcmp(a, "--iface")) {
+			o->iface = v;
+		} else if (!strcmp(a, "--cgroup")) {
+			o->cgroup = v;
+		} else {
+			run_fail("unknown option '%s' (see evbpf run --help)", a);
+			return -1;
+		}
+	}
+	if (!o->path) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct run_loop_ops *find_backend(const char *name)
+{
+	static const struct run_loop_ops *const all[] = {
+#ifdef EVBPF_TOOL_HAVE_UV
+	    &run_loop_uv,
+#endif
+#ifdef EVBPF_TOOL_HAVE_EV
+	    &run_loop_ev,
+#endif
+	    NULL,
+	};
+
+	for (size_t i = 0; all[i]; i++)
+		if (!name || !strcmp(all[i]->name, name))
+			return all[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------ setup */
+
+static bool is_record_map(const struct evbpf_map *map)
+{
+	return evbpf_map_type(map) == BPF_MAP_TYPE_RINGBUF ||
+	       evbpf_map_type(map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+}
+
+static int collect_maps(struct run *r)
+{
+	const struct evbpf_map *map = NULL;
+	size_t n = 0;
+
+	while ((map = evbpf_object_next_map(r->obj, map)))
+		n += is_record_map(map);
+	r->maps = calloc(n ? n : 1, sizeof(*r->maps));
+	if (!r->maps)
+		return -ENOMEM;
+	while ((map = evbpf_object_next_map(r->obj, map))) {
+		struct run_map *m;
+
+		if (!is_record_map(map))
+			continue;
+		m = &r->maps[r->nr_maps++];
+		m->run = r;
+		m->map = map;
+		m->name = evbpf_map_name(map);
+		m->perf = evbpf_map_type(map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+	}
+	return 0;
+}
+
+/* --map NAME:TYPE */
+static int apply_map_types(struct run *r)
+{
+	for (size_t i = 0; i < r->opts.nr_map_types; i++) {
+		const char *spec = r->opts.map_types[i];
+		const char *colon = strchr(spec, ':');
+		struct run_map *m = NULL;
+		int id;
+
+		if (!colon || colon == spec || !colon[1]) {
+			run_fail("--map %s: expected NAME:TYPE", spec);
+			return -EINVAL;
+		}
+		for (size_t j = 0; j < r->nr_maps; j++)
+			if (strlen(r->maps[j].name) == (size_t)(colon - spec) &&
+			    !strncmp(r->maps[j].name, spec, (size_t)(colon - spec)))
+				m = &r->maps[j];
+		if (!m) {
+			run_fail("--map %s: no ring buffer or perf event array named '%.*s'", spec,
+			         (int)(colon - spec), spec);
+			return -ENOENT;
+		}
+		m->forced = true;
+		if (!strcmp(colon + 1, "hex"))
+			continue;
+		id = json_btf_find_type(r->btf, colon + 1);
+		if (id <= 0) {
+			run_fail("--map %s: no type '%s' in the object's BTF", spec, colon + 1);
+			return -ENOENT;
+		}
+		m->type_id = (uint32_t)id;
+	}
+	return 0;
+}
+
+static int check_programs(struct run *r)
+{
+	const struct evbpf_program *p = NULL;
+
+	while ((p = evbpf_object_next_program(r->obj, p))) {
+		if (!evbpf_program_autoload(p))
+			continue;
+		if (evbpf_program_type(p) == BPF_PROG_TYPE_UNSPEC) {
+			run_fail("prog '%s': unknown section '%s': cannot tell the program type",
+			         evbpf_program_name(p), evbpf_program_section(p));
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
+static int start_consumers(struct run *r)
+{
+	for (size_t i = 0; i < r->nr_maps; i++) {
+		struct run_map *m = &r->maps[i];
+		int err;
+
+		if (m->perf)
+			err = evbpf_perfbuf_new(m->map, RUN_PERF_PAGES, on_perf_record,
+			                        on_perf_lost, m, &m->pb);
+		else
+			err = evbpf_ringbuf_new(m->map, on_ring_record, m, &m->rb);
+		if (!err)
+			err = m->perf ? evbpf_perfbuf_start(m->pb, r->reactor)
+			              : evbpf_ringbuf_start(m->rb, r->reactor);
+		if (err) {
+			char what[300];
+
+			snprintf(what, sizeof(what), "map '%s'", m->name);
+			run_fail_lib(what, err);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int attach_typed(struct run *r, struct evbpf_program *p, struct evbpf_link **link)
+{
+	uint32_t type = evbpf_program_type(p);
+	const char *sec = evbpf_program_section(p);
+
+	if (type == BPF_PROG_TYPE_XDP || type == BPF_PROG_TYPE_SCHED_CLS) {
+		unsigned int ifindex;
+
+		if (!r->opts.iface)
+			return 1;
+		ifindex = if_nametoindex(r->opts.iface);
+		if (!ifindex)
+			return evbpf__err(-ENODEV, "--iface %s: no such interface", r->opts.iface);
+		if (type == BPF_PROG_TYPE_XDP)
+			return evbpf_program_attach_xdp(p, (int)ifindex, 0, link);
+		return evbpf_program_attach_tc(
+		    p, (int)ifindex, strstr(sec, "egress") ? EVBPF_TC_EGRESS : EVBPF_TC_INGRESS,
+		    NULL, link);
+	}
+	if (r->opts.cgroup && evbpf__sec_def_find(sec) &&
+	    evbpf__sec_def_find(sec)->attach == EVBPF_ATTACH_CGROUP) {
+		int fd = open(r->opts.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int err;
+
+		if (fd < 0)
+			return evbpf__err(-errno, "--cgroup %s: %s", r->opts.cgroup,
+			                  strerror(errno));
+		err = evbpf_program_attach_cgroup(p, fd, link);
+		close(fd);
+		return err;
+	}
+	return 1;
+}
+
+static int attach_all(struct run *r)
+{
+	struct evbpf_program *p = NULL;
+	size_t n = 0;
+
+	while ((p = evbpf_object_next_program(r->obj, p)))
+		n++;
+	r->links = calloc(n ? n : 1, sizeof(*r->links));
+	if (!r->links)
+		return -ENOMEM;
+	while ((p = evbpf_object_next_program(r->obj, p))) {
+		struct evbpf_link *link = NULL;
+		char what[300];
+		int err;
+
+		if (evbpf_program_fd(p) < 0)
+			continue; /* not loaded (autoload off) */
+		err = attach_typed(r, p, &link);
+		if (err == 1) {
+			err = evbpf_program_attach(p, &link);
+			if (err == -ENOTSUP || err == -EOPNOTSUPP) {
+				uint32_t type = evbpf_program_type(p);
+				const char *hint =
+				    type == BPF_PROG_TYPE_XDP || type == BPF_PROG_TYPE_SCHED_CLS
+				        ? " (give --iface IFNAME)"
+				    : evbpf__sec_def_find(evbpf_program_section(p)) &&
+				            evbpf__sec_def_find(evbpf_program_section(p))->attach ==
+				                EVBPF_ATTACH_CGROUP
+				        ? " (give --cgroup PATH)"
+				        : "";
+
+				snprintf(what, sizeof(what), "prog '%s'%s", evbpf_program_name(p),
+				         hint);
+				run_fail_lib(what, err);
+				return err;
+			}
+		}
+		if (err) {
+			snprintf(what, sizeof(what), "prog '%s': attach", evbpf_program_name(p));
+			run_fail_lib(what, err);
+			return err;
+		}
+		r->links[r->nr_links++] = link;
+		if (r->opts.verbose)
+			fprintf(stderr, "evbpf: run: attached %s\n", evbpf_link_description(link));
+	}
+	return 0;
+}
+
+/* After the loop: records committed before the programs were detached. */
+static void drain_left(struct run *r)
+{
+	for (size_t i = 0; i < r->nr_maps && !(r->opts.count && r->records >= r->opts.count); i++) {
+		if (r->maps[i].rb)
+			evbpf_ringbuf_flush(r->maps[i].rb);
+		if (r->maps[i].pb)
+			evbpf_perfbuf_flush(r->maps[i].pb);
+	}
+}
+
+static void teardown(struct run *r)
+{
+	for (size_t i = 0; i < r->nr_links; i++)
+		evbpf_link_destroy(r->links[i]);
+	r->nr_links = 0;
+	if (r->loop)
+		drain_left(r);
+	for (size_t i = 0; i < r->nr_maps; i++) {
+		evbpf_ringbuf_free(r->maps[i].rb);
+		evbpf_perfbuf_free(r->maps[i].pb);
+	}
+	evbpf_reactor_free(r->reactor);
+	r->reactor = NULL;
+	if (r->loop)
+		r->lops->destroy(r->loop);
+	r->loop = NULL;
+	fflush(stdout);
+	evbpf_object_close(r->obj);
+	free(r->links);
+	free(r->maps);
+	free(r->opts.sets);
+	free(r->opts.map_types);
+	jbuf_free(&r->line);
+}
+
+static int run_cmd(int argc, char **argv)
+{
+	struct run r = {0};
+	char msg[512];
+	uint64_t duration_ms = 0;
+	int err, ret = 1;
+
+	err = parse_opts(argc, argv, &r.opts);
+	if (err) {
+		free(r.opts.sets);
+		free(r.opts.map_types);
+		return err > 0 ? 0 : 1;
+	}
+	r.lops = find_backend(r.opts.backend);
+	if (!r.lops) {
+		run_fail("--backend %s: not built into this evbpf (have:%s%s)",
+		         r.opts.backend ? r.opts.backend : "", find_backend("uv") ? " uv" : "",
+		         find_backend("ev") ? " ev" : "");
+		goto out;
+	}
+	/* A closed pipe on stdout ends the run like any write error would. */
+	signal(SIGPIPE, SIG_IGN);
+	err = evbpf_object_open_file(r.opts.path, NULL, &r.obj);
+	if (err) {
+		run_fail_lib(r.opts.path, err);
+		goto out;
+	}
+	r.btf = r.obj->btf;
+	for (size_t i = 0; i < r.opts.nr_sets; i++) {
+		err = run_set_global(r.obj, r.opts.sets[i], msg, sizeof(msg));
+		if (err) {
+			run_fail("%s", msg);
+			goto out;
+		}
+	}
+	err = collect_maps(&r);
+	if (!err)
+		err = apply_map_types(&r);
+	if (!err)
+		err = check_programs(&r);
+	if (err)
+		goto out;
+	err = evbpf_object_load(r.obj);
+	if (err) {
+		run_fail_lib(r.opts.path, err);
+		goto out;
+	}
+	if (r.opts.duration > 0)
+		duration_ms = (uint64_t)ceil(r.opts.duration * 1000.0);
+	err = r.lops->create(duration_ms, on_stop, &r, &r.loop, &r.reactor);
+	if (err) {
+		run_fail("cannot set up the %s loop: %s", r.lops->name, evbpf_strerror(err));
+		goto out;
+	}
+	if (start_consumers(&r) || attach_all(&r))
+		goto out;
+	if (!r.nr_maps)
+		fprintf(stderr, "evbpf: run: note: no ring buffer or perf event array to read\n");
+	if (r.opts.verbose)
+		fprintf(stderr, "evbpf: run: ready: %zu program(s) attached, %zu buffer(s) on %s\n",
+		        r.nr_links, r.nr_maps, r.lops->name);
+	err = r.lops->run(r.loop);
+	if (err) {
+		run_fail("the %s loop failed: %s", r.lops->name, evbpf_strerror(err));
+		goto out;
+	}
+	ret = 0;
+out:
+	teardown(&r);
+	if (ret == 0 && ferror(stdout)) {
+		run_fail("writing stdout failed");
+		ret = 1;
+	}
+	if (r.opts.verbose && ret == 0)
+		fprintf(stderr, "evbpf: run: %llu record(s)\n", (unsigned long long)r.records);
+	return ret;
+}
+
+const struct tool_cmd tool_cmd_run = {
+    .name = "run",
+    .usage = "run FILE.o [--backend uv|ev] [--duration S] [--count N] [--set NAME=VALUE] "
+             "[--map NAME:TYPE]   attach, stream ring/perf buffer records as JSON",
+    .run = run_cmd,
+};

@@ -1,0 +1,836 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * BTF-driven JSON for `evbpf run` (see json_btf.h).
+ *
+ * Layout facts the decoder relies on: BPF objects are little-endian (bpfel),
+ * as are the hosts evbpf runs on, so a bitfield's bit i lies at bit
+ * (off + i) % 8 of byte (off + i) / 8; pointers are 8 bytes. Anything else
+ * the BTF says is checked before it is used: ids may be void or out of
+ * range, sizes may disagree with the record, and a struct may hold a
+ * thousand copies of another at offset 0 (the node budget ends that).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "json_btf.h"
+
+/* ------------------------------------------------------------ buffer */
+
+void jbuf_free(struct jbuf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+void jbuf_reset(struct jbuf *b)
+{
+	b->len = 0;
+	b->oom = false;
+	if (b->p)
+		b->p[0] = '\0';
+}
+
+static bool jbuf_reserve(struct jbuf *b, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (b->oom)
+		return false;
+	if (extra > SIZE_MAX / 2 - b->len) {
+		b->oom = true;
+		return false;
+	}
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return true;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = true;
+		return false;
+	}
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+void jbuf_putc(struct jbuf *b, char c)
+{
+	if (!jbuf_reserve(b, 1))
+		return;
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
+}
+
+void jbuf_puts(struct jbuf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!jbuf_reserve(b, n))
+		return;
+	memcpy(b->p + b->len, s, n + 1);
+	b->len += n;
+}
+
+void jbuf_printf(struct jbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !jbuf_reserve(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most len bytes), or 0. */
+static size_t utf8_seq_len(const unsigned char *s, size_t len)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n > len)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void jbuf_str(struct jbuf *b, const void *str, size_t len, bool stop_at_nul)
+{
+	const unsigned char *s = str;
+	size_t i = 0;
+
+	jbuf_putc(b, '"');
+	while (i < len && !b->oom) {
+		unsigned char c = s[i];
+		size_t n;
+
+		if (c == '\0' && stop_at_nul)
+			break;
+		if (c == '"' || c == '\\') {
+			jbuf_putc(b, '\\');
+			jbuf_putc(b, (char)c);
+			i++;
+			continue;
+		}
+		if (c == '\n' || c == '\t' || c == '\r') {
+			jbuf_puts(b, c == '\n' ? "\\n" : c == '\t' ? "\\t" : "\\r");
+			i++;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			jbuf_printf(b, "\\u%04x", c);
+			i++;
+			continue;
+		}
+		n = utf8_seq_len(s + i, len - i);
+		if (!n) {
+			/* Not UTF-8: keep the byte visible as its Latin-1
+			 * code point, so the output stays valid JSON. */
+			jbuf_printf(b, "\\u%04x", c);
+			i++;
+			continue;
+		}
+		if (jbuf_reserve(b, n)) {
+			memcpy(b->p + b->len, s + i, n);
+			b->len += n;
+			b->p[b->len] = '\0';
+		}
+		i += n;
+	}
+	jbuf_putc(b, '"');
+}
+
+void jbuf_hex(struct jbuf *b, const void *data, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	const uint8_t *d = data;
+
+	if (len > SIZE_MAX / 2 - 2 || !jbuf_reserve(b, len * 2 + 2))
+		return;
+	b->p[b->len++] = '"';
+	for (size_t i = 0; i < len; i++) {
+		b->p[b->len++] = digits[d[i] >> 4];
+		b->p[b->len++] = digits[d[i] & 15];
+	}
+	b->p[b->len++] = '"';
+	b->p[b->len] = '\0';
+}
+
+/* ------------------------------------------------------------ decoder */
+
+struct decoder {
+	const struct evbpf_btf *btf;
+	struct jbuf *out;
+	const uint8_t *data;
+	size_t size;
+	size_t nodes; /* values left in the budget */
+	bool truncated;
+	int err;
+};
+
+static void decode_at(struct decoder *d, uint32_t id, uint64_t byte_off, int depth);
+
+int64_t json_btf_size(const struct evbpf_btf *btf, uint32_t id)
+{
+	return evbpf__btf_resolve_size(btf, id);
+}
+
+/* Take one value from the budget; false (and -E2BIG) when it is spent. */
+static bool take_node(struct decoder *d)
+{
+	if (d->err)
+		return false;
+	if (d->nodes == 0 || d->out->oom) {
+		d->err = d->out->oom ? -ENOMEM : -E2BIG;
+		return false;
+	}
+	d->nodes--;
+	return true;
+}
+
+static bool fits(const struct decoder *d, uint64_t off, uint64_t len)
+{
+	return off <= d->size && len <= d->size - off;
+}
+
+static uint64_t read_le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	for (size_t i = n; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int64_t sign_extend(uint64_t v, unsigned int bits)
+{
+	if (bits == 0 || bits >= 64)
+		return (int64_t)v;
+	if (v & (1ull << (bits - 1)))
+		v |= ~0ull << bits;
+	return (int64_t)v;
+}
+
+/* Bits [bit_off, bit_off + nbits) of the data, nbits in 1..64. */
+static uint64_t read_bits(const struct decoder *d, uint64_t bit_off, unsigned int nbits)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < nbits; i++) {
+		uint64_t b = bit_off + i;
+
+		v |= (uint64_t)((d->data[b / 8] >> (b % 8)) & 1) << i;
+	}
+	return v;
+}
+
+static void put_enum(struct decoder *d, const struct btf_type *t, uint64_t raw, unsigned int bits)
+{
+	bool is_signed = BTF_INFO_KFLAG(t->info);
+	uint16_t vlen = evbpf__btf_vlen(t);
+	uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
+
+	if (evbpf__btf_kind(t) == BTF_KIND_ENUM) {
+		const struct btf_enum *e = (const struct btf_enum *)(t + 1);
+
+		for (uint16_t i = 0; i < vlen; i++)
+			if (((uint64_t)(int64_t)e[i].val & mask) == (raw & mask) ||
+			    ((uint64_t)(uint32_t)e[i].val & mask) == (raw & mask)) {
+				const char *name = evbpf__btf_str(d->btf, e[i].name_off);
+
+				if (name && *name) {
+					jbuf_str(d->out, name, strlen(name), true);
+					return;
+				}
+			}
+	} else {
+		const struct btf_enum64 *e = (const struct btf_enum64 *)(t + 1);
+
+		for (uint16_t i = 0; i < vlen; i++) {
+			uint64_t v = (uint64_t)e[i].val_hi32 << 32 | e[i].val_lo32;
+
+			if ((v & mask) == (raw & mask)) {
+				const char *name = evbpf__btf_str(d->btf, e[i].name_off);
+
+				if (name && *name) {
+					jbuf_str(d->out, name, strlen(name), true);
+					return;
+				}
+			}
+		}
+	}
+	if (is_signed)
+		jbuf_printf(d->out, "%lld", (long long)sign_extend(raw, bits));
+	else
+		jbuf_printf(d->out, "%llu", (unsigned long long)(raw & mask));
+}
+
+static void put_int(struct decoder *d, uint32_t enc, uint64_t raw, unsigned int bits)
+{
+	if (BTF_INT_ENCODING(enc) & BTF_INT_BOOL)
+		jbuf_puts(d->out, raw ? "true" : "false");
+	else if (BTF_INT_ENCODING(enc) & BTF_INT_SIGNED)
+		jbuf_printf(d->out, "%lld", (long long)sign_extend(raw, bits));
+	else
+		jbuf_printf(d->out, "%llu", (unsigned long long)raw);
+}
+
+/* An integer or enum bitfield at an absolute bit offset (t resolved). */
+static void put_bits(struct decoder *d, const struct btf_type *t, uint64_t bit_off,
+                     unsigned int nbits)
+{
+	if (!t || nbits == 0 || nbits > 64) {
+		jbuf_puts(d->out, "null");
+	} else if (evbpf__btf_kind(t) == BTF_KIND_INT) {
+		uint32_t enc = *(const uint32_t *)(t + 1);
+
+		put_int(d, enc, read_bits(d, bit_off, nbits), nbits);
+	} else if (evbpf__btf_kind(t) == BTF_KIND_ENUM || evbpf__btf_kind(t) == BTF_KIND_ENUM64) {
+		put_enum(d, t, read_bits(d, bit_off, nbits), nbits);
+	} else {
+		jbuf_puts(d->out, "null");
+	}
+}
+
+static void decode_bits(struct decoder *d, uint32_t id, uint64_t bit_off, unsigned int nbits)
+{
+	int rid = evbpf__btf_skip_mods(d->btf, id);
+
+	if (!take_node(d))
+		return;
+	put_bits(d, rid > 0 ? evbpf__btf_type(d->btf, (uint32_t)rid) : NULL, bit_off, nbits);
+}
+
+/* Whether an array of this element type reads best as a string. */
+static bool is_char_type(const struct evbpf_btf *btf, uint32_t id)
+{
+	/* Through qualifiers but not typedefs: __u8 and uint8_t arrays are
+	 * bytes (addresses, hashes), char arrays are text. */
+	for (int i = 0; i < 8; i++) {
+		const struct btf_type *t = evbpf__btf_type(btf, id);
+		const char *name;
+		uint32_t enc;
+
+		if (!t)
+			return false;
+		switch (evbpf__btf_kind(t)) {
+		case BTF_KIND_CONST:
+		case BTF_KIND_VOLATILE:
+		case BTF_KIND_RESTRICT:
+		case BTF_KIND_TYPE_TAG:
+			id = t->type;
+			continue;
+		case BTF_KIND_INT:
+			if (t->size != 1)
+				return false;
+			enc = *(const uint32_t *)(t + 1);
+			if (BTF_INT_ENCODING(enc) & BTF_INT_CHAR)
+				return true;
+			name = evbpf__btf_name(btf, id);
+			return name && (!strcmp(name, "char") || !strcmp(name, "signed char") ||
+			                !strcmp(name, "unsigned char"));
+		default:
+			return false;
+		}
+	}
+	return false;
+}
+
+static void decode_int(struct decoder *d, const struct btf_type *t, uint64_t byte_off)
+{
+	uint32_t enc = *(const uint32_t *)(t + 1);
+
+	if (t->size > 8) {
+		/* __int128 and wider: hex, most significant byte first. */
+		jbuf_puts(d->out, "\"0x");
+		for (size_t i = t->size; i-- > 0;)
+			jbuf_printf(d->out, "%02x", d->data[byte_off + i]);
+		jbuf_putc(d->out, '"');
+		return;
+	}
+	put_int(d, enc, read_le(d->data + byte_off, t->size), t->size * 8u);
+}
+
+static void decode_float(struct decoder *d, const struct btf_type *t, uint64_t byte_off)
+{
+	double v;
+
+	if (t->size == 4) {
+		float f;
+
+		memcpy(&f, d->data + byte_off, 4);
+		v = f;
+	} else if (t->size == 8) {
+		memcpy(&v, d->data + byte_off, 8);
+	} else {
+		jbuf_hex(d->out, d->data + byte_off, t->size);
+		return;
+	}
+	if (isfinite(v))
+		jbuf_printf(d->out, "%.17g", v);
+	else
+		jbuf_puts(d->out, "null");
+}
+
+static void decode_array(struct decoder *d, const struct btf_type *t, uint64_t byte_off, int depth)
+{
+	const struct btf_array *a = (const struct btf_array *)(t + 1);
+	int64_t esize = evbpf__btf_resolve_size(d->btf, a->type);
+	uint64_t n = a->nelems;
+
+	if (esize < 0) {
+		jbuf_puts(d->out, "null");
+		return;
+	}
+	if (is_char_type(d->btf, a->type)) {
+		uint64_t avail = byte_off <= d->size ? d->size - byte_off : 0;
+
+		if (n > avail) {
+			d->truncated = true;
+			n = avail;
+		}
+		jbuf_str(d->out, d->data + byte_off, (size_t)n, true);
+		return;
+	}
+	jbuf_putc(d->out, '[');
+	for (uint64_t i = 0; esize > 0 && i < n && !d->err; i++) {
+		uint64_t off = byte_off + i * (uint64_t)esize;
+
+		if (!fits(d, off, (uint64_t)esize)) {
+			d->truncated = true;
+			break;
+		}
+		if (i)
+			jbuf_putc(d->out, ',');
+		decode_at(d, a->type, off, depth + 1);
+	}
+	jbuf_putc(d->out, ']');
+}
+
+/* Members of a struct or union at byte_off; *first tracks the commas so
+ * anonymous members can be flattened into their parent's object. */
+static void decode_members(struct decoder *d, const struct btf_type *t, uint64_t byte_off,
+                           int depth, bool *first)
+{
+	const struct btf_member *m = (const struct btf_member *)(t + 1);
+
+	for (uint16_t i = 0; i < evbpf__btf_vlen(t) && !d->err; i++) {
+		const char *name = evbpf__btf_str(d->btf, m[i].name_off);
+		uint64_t bit = byte_off * 8 + evbpf__btf_member_bit_offset(t, i);
+		unsigned int bf = evbpf__btf_member_bitfield_size(t, i);
+		int rid = evbpf__btf_skip_mods(d->btf, m[i].type);
+		const struct btf_type *mt = rid > 0 ? evbpf__btf_type(d->btf, (uint32_t)rid) : NULL;
+		bool intlike = mt && (evbpf__btf_kind(mt) == BTF_KIND_INT ||
+		                      evbpf__btf_kind(mt) == BTF_KIND_ENUM ||
+		                      evbpf__btf_kind(mt) == BTF_KIND_ENUM64);
+		int64_t msize;
+
+		if (!name)
+			continue;
+		if (!*name) {
+			/* Anonymous struct/union members read as their
+			 * fields; anonymous bitfields are padding. */
+			if (mt && !bf && bit % 8 == 0 &&
+			    (evbpf__btf_kind(mt) == BTF_KIND_STRUCT ||
+			     evbpf__btf_kind(mt) == BTF_KIND_UNION)) {
+				if (depth + 1 > JSON_BTF_MAX_DEPTH)
+					continue;
+				decode_members(d, mt, bit / 8, depth + 1, first);
+			}
+			continue;
+		}
+		if (mt && evbpf__btf_kind(mt) == BTF_KIND_INT && !bf) {
+			uint32_t enc = *(const uint32_t *)(mt + 1);
+
+			/* An int that is itself a bitfield (no kind_flag). */
+			if (BTF_INT_OFFSET(enc) || BTF_INT_BITS(enc) != mt->size * 8u) {
+				bit += BTF_INT_OFFSET(enc);
+				bf = BTF_INT_BITS(enc);
+			}
+		}
+		if (!bf && bit % 8 && intlike)
+			bf = (unsigned int)(mt->size * 8 > 64 ? 64 : mt->size * 8);
+		if (bf) {
+			if (!fits(d, 0, (bit + bf + 7) / 8)) {
+				d->truncated = true;
+				continue;
+			}
+		} else {
+			msize = evbpf__btf_resolve_size(d->btf, m[i].type);
+			if (msize < 0 || bit % 8) {
+				msize = 0; /* decodes as null */
+			} else if (!fits(d, bit / 8, (uint64_t)msize)) {
+				d->truncated = true;
+				continue;
+			}
+		}
+		if (!*first)
+			jbuf_putc(d->out, ',');
+		*first = false;
+		jbuf_str(d->out, name, strlen(name), true);
+		jbuf_putc(d->out, ':');
+		if (bf)
+			decode_bits(d, m[i].type, bit, bf);
+		else if (bit % 8 && take_node(d))
+			jbuf_puts(d->out, "null");
+		else if (bit % 8 == 0)
+			decode_at(d, m[i].type, bit / 8, depth + 1);
+	}
+}
+
+/* The value of type id at byte_off, which the caller checked fits. */
+static void decode_at(struct decoder *d, uint32_t id, uint64_t byte_off, int depth)
+{
+	const struct btf_type *t;
+	int64_t size;
+	bool first = true;
+	int rid;
+
+	if (!take_node(d))
+		return;
+	rid = evbpf__btf_skip_mods(d->btf, id);
+	t = rid > 0 ? evbpf__btf_type(d->btf, (uint32_t)rid) : NULL;
+	if (!t || depth > JSON_BTF_MAX_DEPTH) {
+		jbuf_puts(d->out, "null");
+		return;
+	}
+	size = evbpf__btf_resolve_size(d->btf, (uint32_t)rid);
+	if (evbpf__btf_kind(t) == BTF_KIND_PTR)
+		size = 8;
+	if (size < 0 || !fits(d, byte_off, (uint64_t)size)) {
+		/* Callers check sizes; this catches types whose size cannot
+		 * be resolved at all. */
+		jbuf_puts(d->out, "null");
+		return;
+	}
+	switch (evbpf__btf_kind(t)) {
+	case BTF_KIND_INT: {
+		uint32_t enc = *(const uint32_t *)(t + 1);
+
+		/* An int that carries its own bit offset and width. */
+		if (BTF_INT_OFFSET(enc) + BTF_INT_BITS(enc) > t->size * 8u)
+			jbuf_puts(d->out, "null");
+		else if (BTF_INT_OFFSET(enc) || BTF_INT_BITS(enc) != t->size * 8u)
+			put_bits(d, t, byte_off * 8 + BTF_INT_OFFSET(enc), BTF_INT_BITS(enc));
+		else
+			decode_int(d, t, byte_off);
+		break;
+	}
+	case BTF_KIND_PTR:
+		jbuf_printf(d->out, "\"0x%llx\"",
+		            (unsigned long long)read_le(d->data + byte_off, 8));
+		break;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		if (t->size == 0 || t->size > 8)
+			jbuf_puts(d->out, "null");
+		else
+			put_enum(d, t, read_le(d->data + byte_off, t->size), t->size * 8u);
+		break;
+	case BTF_KIND_FLOAT:
+		decode_float(d, t, byte_off);
+		break;
+	case BTF_KIND_ARRAY:
+		decode_array(d, t, byte_off, depth);
+		break;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		jbuf_putc(d->out, '{');
+		decode_members(d, t, byte_off, depth, &first);
+		jbuf_putc(d->out, '}');
+		break;
+	default:
+		/* fwd, func, var, datasec, ...: nothing to show. */
+		jbuf_puts(d->out, "null");
+		break;
+	}
+}
+
+int json_btf_value(struct jbuf *out, const struct evbpf_btf *btf, uint32_t type_id,
+                   const void *data, size_t size, struct json_btf_result *res)
+{
+	struct decoder d = {
+	    .btf = btf,
+	    .out = out,
+	    .data = data,
+	    .size = size,
+	    .nodes = JSON_BTF_MAX_NODES,
+	};
+	const struct btf_type *t;
+	int rid;
+	int64_t tsize;
+
+	if (res)
+		memset(res, 0, sizeof(*res));
+	rid = evbpf__btf_skip_mods(btf, type_id);
+	t = rid > 0 ? evbpf__btf_type(btf, (uint32_t)rid) : NULL;
+	if (!t)
+		return -EINVAL;
+	tsize = evbpf__btf_resolve_size(btf, (uint32_t)rid);
+	if (tsize < 0)
+		return -EINVAL;
+	if ((uint64_t)tsize > size) {
+		/* Short record: structs and arrays show what is there; a
+		 * scalar that does not fit shows nothing. */
+		d.truncated = true;
+		if (evbpf__btf_kind(t) != BTF_KIND_STRUCT && evbpf__btf_kind(t) != BTF_KIND_UNION &&
+		    evbpf__btf_kind(t) != BTF_KIND_ARRAY) {
+			jbuf_puts(out, "null");
+			goto done;
+		}
+		if (evbpf__btf_kind(t) == BTF_KIND_ARRAY) {
+			d.nodes--;
+			decode_array(&d, t, 0, 0);
+		} else {
+			bool first = true;
+
+			d.nodes--;
+			jbuf_putc(out, '{');
+			decode_members(&d, t, 0, 0, &first);
+			jbuf_putc(out, '}');
+		}
+		goto done;
+	}
+	decode_at(&d, (uint32_t)rid, 0, 0);
+done:
+	if (res)
+		res->truncated = d.truncated;
+	if (!d.err && out->oom)
+		d.err = -ENOMEM;
+	return d.err;
+}
+
+/* ------------------------------------------------------------ type lookup */
+
+int json_btf_find_type(const struct evbpf_btf *btf, const char *spec)
+{
+	static const struct {
+		const char *kw;
+		int kind;
+	} kws[] = {
+	    {"struct", BTF_KIND_STRUCT},
+	    {"union", BTF_KIND_UNION},
+	    {"enum", BTF_KIND_ENUM},
+	};
+	static const int bare_kinds[] = {BTF_KIND_TYPEDEF, BTF_KIND_STRUCT, BTF_KIND_UNION,
+	                                 BTF_KIND_ENUM,    BTF_KIND_ENUM64, BTF_KIND_INT,
+	                                 BTF_KIND_FLOAT};
+	char name[256];
+	size_t len;
+	int id;
+
+	if (!btf || !spec)
+		return -ENOENT;
+	while (isspace((unsigned char)*spec))
+		spec++;
+	for (size_t i = 0; i < EVBPF_ARRAY_SIZE(kws); i++) {
+		size_t n = strlen(kws[i].kw);
+
+		if (!strncmp(spec, kws[i].kw, n) && isspace((unsigned char)spec[n])) {
+			spec += n;
+			while (isspace((unsigned char)*spec))
+				spec++;
+			len = strlen(spec);
+			while (len && isspace((unsigned char)spec[len - 1]))
+				len--;
+			if (!len || len >= sizeof(name))
+				return -ENOENT;
+			memcpy(name, spec, len);
+			name[len] = '\0';
+			id = evbpf__btf_find(btf, name, kws[i].kind);
+			if (id < 0 && kws[i].kind == BTF_KIND_ENUM)
+				id = evbpf__btf_find(btf, name, BTF_KIND_ENUM64);
+			return id < 0 ? -ENOENT : id;
+		}
+	}
+	len = strlen(spec);
+	while (len && isspace((unsigned char)spec[len - 1]))
+		len--;
+	if (!len || len >= sizeof(name))
+		return -ENOENT;
+	memcpy(name, spec, len);
+	name[len] = '\0';
+	for (size_t i = 0; i < EVBPF_ARRAY_SIZE(bare_kinds); i++) {
+		id = evbpf__btf_find(btf, name, bare_kinds[i]);
+		if (id > 0)
+			return id;
+	}
+	return -ENOENT;
+}
+
+void json_btf_type_name(const struct evbpf_btf *btf, uint32_t id, char *buf, size_t size)
+{
+	const struct btf_type *t = evbpf__btf_type(btf, id);
+	const char *name = t ? evbpf__btf_name(btf, id) : NULL;
+	const char *kw = "";
+
+	if (!t || !name || !*name) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	switch (evbpf__btf_kind(t)) {
+	case BTF_KIND_STRUCT:
+		kw = "struct ";
+		break;
+	case BTF_KIND_UNION:
+		kw = "union ";
+		break;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		kw = "enum ";
+		break;
+	default:
+		break;
+	}
+	snprintf(buf, size, "%s%s", kw, name);
+}
+
+bool json_btf_size_fits(int64_t type_size, size_t rec_size, bool perf_padded)
+{
+	if (type_size <= 0)
+		return false;
+	if ((uint64_t)type_size == rec_size)
+		return true;
+	/* perf raw samples: u32 size + data, padded to 8 bytes. */
+	return perf_padded && (uint64_t)type_size < rec_size &&
+	       evbpf__roundup((size_t)type_size + 4, 8) - 4 == rec_size;
+}
+
+/* Whether a struct name reads like the record type of map_name. */
+static bool named_like_map(const char *sname, const char *map_name)
+{
+	static const char *const suffixes[] = {"_ringbuf", "_rb",   "_ring", "_buf",
+	                                       "_map",     "_perf", "_pb",   "_output"};
+	char base[256];
+	size_t len = strlen(map_name), slen = strlen(sname);
+
+	if (!slen || len >= sizeof(base))
+		return false;
+	memcpy(base, map_name, len + 1);
+	for (size_t i = 0; i < EVBPF_ARRAY_SIZE(suffixes); i++) {
+		size_t n = strlen(suffixes[i]);
+
+		if (len > n && !strcmp(base + len - n, suffixes[i])) {
+			len -= n;
+			base[len] = '\0';
+			break;
+		}
+	}
+	if (!strcmp(sname, base))
+		return true;
+	/* events -> event, exec_events -> exec_event */
+	if (len > 1 && base[len - 1] == 's' && slen == len - 1 && !strncmp(sname, base, len - 1))
+		return true;
+	/* exec -> exec_event, exec_event_t */
+	if (slen > len && !strncmp(sname, base, len) &&
+	    (!strcmp(sname + len, "_event") || !strcmp(sname + len, "_event_t") ||
+	     !strcmp(sname + len, "_t")))
+		return true;
+	return false;
+}
+
+/* Whether id is the type of a variable in .maps (a map definition). */
+static bool is_map_def(const struct evbpf_btf *btf, uint32_t id)
+{
+	int ds_id = evbpf__btf_find(btf, ".maps", BTF_KIND_DATASEC);
+	const struct btf_type *ds;
+	const struct btf_var_secinfo *v;
+
+	if (ds_id < 0)
+		return false;
+	ds = evbpf__btf_type(btf, (uint32_t)ds_id);
+	v = (const struct btf_var_secinfo *)(ds + 1);
+	for (uint16_t i = 0; i < evbpf__btf_vlen(ds); i++) {
+		const struct btf_type *var = evbpf__btf_type(btf, v[i].type);
+
+		if (var && evbpf__btf_kind(var) == BTF_KIND_VAR &&
+		    evbpf__btf_skip_mods(btf, var->type) == (int)id)
+			return true;
+	}
+	return false;
+}
+
+/* A name for an anonymous struct: a typedef of it, or the struct itself. */
+static uint32_t named_alias(const struct evbpf_btf *btf, uint32_t id)
+{
+	const char *name = evbpf__btf_name(btf, id);
+	uint32_t cnt = evbpf__btf_type_cnt(btf);
+
+	if (name && *name)
+		return id;
+	for (uint32_t i = evbpf__btf_start_id(btf); i < cnt; i++) {
+		const struct btf_type *t = evbpf__btf_type(btf, i);
+
+		if (t && evbpf__btf_kind(t) == BTF_KIND_TYPEDEF && t->type == id)
+			return i;
+	}
+	return id;
+}
+
+uint32_t json_btf_guess_record_type(const struct evbpf_btf *btf, const char *map_name,
+                                    uint32_t value_type_id, size_t rec_size, bool perf_padded)
+{
+	uint32_t cnt, only = 0, named = 0;
+	int nr_fit = 0, nr_named = 0;
+
+	if (!btf)
+		return 0;
+	if (value_type_id &&
+	    json_btf_size_fits(evbpf__btf_resolve_size(btf, value_type_id), rec_size, perf_padded))
+		return value_type_id;
+	cnt = evbpf__btf_type_cnt(btf);
+	for (uint32_t id = evbpf__btf_start_id(btf); id < cnt; id++) {
+		const struct btf_type *t = evbpf__btf_type(btf, id);
+		const char *name;
+
+		if (!t || evbpf__btf_kind(t) != BTF_KIND_STRUCT)
+			continue;
+		if (!json_btf_size_fits(t->size, rec_size, perf_padded) || is_map_def(btf, id))
+			continue;
+		nr_fit++;
+		only = id;
+		name = evbpf__btf_name(btf, named_alias(btf, id));
+		if (name && map_name && named_like_map(name, map_name)) {
+			nr_named++;
+			named = id;
+		}
+	}
+	if (nr_named == 1)
+		return named_alias(btf, named);
+	if (nr_fit == 1)
+		return named_alias(btf, only);
+	return 0;
+}
