@@ -448,6 +448,9 @@ EVBPF_HIDDEN const struct evbpf_btf_ext_sec *evbpf__btf_ext_sec(const struct evb
  * member); *outp is malloc'd and NUL-terminated (not counted in *out_lenp). */
 EVBPF_HIDDEN int evbpf__gunzip(const uint8_t *in, size_t len, uint8_t **outp, size_t *out_lenp);
 
+/* core/btf_dump.c: BTF as a C header (vmlinux.h) that clang compiles. */
+EVBPF_HIDDEN int evbpf__btf_dump_c(const struct evbpf_btf *btf, FILE *out);
+
 /* core/relo_core.c: CO-RE relocations, on BTF only. */
 enum evbpf_core_kind {
 	EVBPF_CORE_FIELD_BYTE_OFFSET = 0,

@@ -3,8 +3,10 @@
 #include "tool.h"
 
 extern const struct tool_cmd tool_cmd_run;
+extern const struct tool_cmd tool_cmd_btf;
 
 const struct tool_cmd *const tool_extra_cmds[] = {
     &tool_cmd_run,
+    &tool_cmd_btf,
     NULL,
 };
