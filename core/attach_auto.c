@@ -17,17 +17,17 @@
 
 #include "internal.h"
 
-static const char *target_after(const char *sec, const char *prefix_end)
+/* What follows the section's first '/' ("" when there is none). */
+static const char *sec_target(const char *sec)
 {
 	const char *slash = strchr(sec, '/');
 
-	(void)prefix_end;
 	return slash ? slash + 1 : "";
 }
 
 static int attach_tracepoint_sec(struct evbpf_program *prog, struct evbpf_link **linkp)
 {
-	const char *target = target_after(prog->sec_name, NULL);
+	const char *target = sec_target(prog->sec_name);
 	const char *slash = strchr(target, '/');
 	char cat[256];
 
@@ -44,7 +44,7 @@ static int attach_tracepoint_sec(struct evbpf_program *prog, struct evbpf_link *
 static int attach_kprobe_sec(struct evbpf_program *prog, struct evbpf_link **linkp)
 {
 	struct evbpf_probe_opts opts = {.sz = sizeof(opts)};
-	const char *target = target_after(prog->sec_name, NULL);
+	const char *target = sec_target(prog->sec_name);
 	bool ret = prog->sec_def->flags & EVBPF_SEC_RETPROBE;
 	char func[256];
 
@@ -136,8 +136,8 @@ EVBPF_API int evbpf_program_attach(struct evbpf_program *prog, struct evbpf_link
 		case EVBPF_ATTACH_TRACEPOINT:
 			return attach_tracepoint_sec(prog, linkp);
 		case EVBPF_ATTACH_RAW_TP:
-			return evbpf_program_attach_raw_tracepoint(
-			    prog, target_after(prog->sec_name, NULL), linkp);
+			return evbpf_program_attach_raw_tracepoint(prog, sec_target(prog->sec_name),
+			                                           linkp);
 		case EVBPF_ATTACH_TRACING:
 			return evbpf_program_attach_trace(prog, 0, linkp);
 		case EVBPF_ATTACH_KPROBE:

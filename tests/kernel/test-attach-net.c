@@ -394,6 +394,21 @@ static void test_sockmap(void **st)
 	    -EINVAL);
 }
 
+/* Programs attached to namespace A at attach_type (BPF_PROG_QUERY). */
+static uint32_t netns_attached(uint32_t attach_type)
+{
+	union bpf_attr attr;
+	uint32_t ids[4];
+
+	memset(&attr, 0, sizeof(attr));
+	attr.query.target_fd = (uint32_t)fd_a;
+	attr.query.attach_type = attach_type;
+	attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
+	attr.query.prog_cnt = 4;
+	assert_int_equal(syscall(__NR_bpf, BPF_PROG_QUERY, &attr, sizeof(attr)), 0);
+	return attr.query.prog_cnt;
+}
+
 static void test_sk_lookup_and_flow_dissector(void **st)
 {
 	struct state *s = *st;
@@ -421,14 +436,19 @@ static void test_sk_lookup_and_flow_dissector(void **st)
 	/* The kernel may look a datagram's socket up more than once. */
 	n = count(s, C_SK_LOOKUP);
 	assert_true(n >= 1);
-	/* Traffic into A over the veth still flows with the dissector. */
+	/* Traffic into A over the veth still flows with the dissector; the
+	 * kernel reports both programs attached to namespace A. */
 	assert_int_equal(send_across(fd_b, fd_a, ADDR_A, 2), 2);
+	assert_int_equal(netns_attached(BPF_FLOW_DISSECTOR), 1);
+	assert_int_equal(netns_attached(BPF_SK_LOOKUP), 1);
 	destroy(s, 0);
 	destroy(s, 1);
 	n = count(s, C_SK_LOOKUP);
 	assert_int_equal(sendto(tx, "x", 1, 0, (struct sockaddr *)&a, sizeof(a)), 1);
 	assert_int_equal(recv(rx, buf, sizeof(buf), 0), 1);
 	assert_int_equal(count(s, C_SK_LOOKUP), n);
+	assert_int_equal(netns_attached(BPF_FLOW_DISSECTOR), 0);
+	assert_int_equal(netns_attached(BPF_SK_LOOKUP), 0);
 	close(rx);
 	close(tx);
 	assert_int_equal(evbpf_program_attach_netns(load(s, "net_xdp"), fd_a, &s->links[0]),
