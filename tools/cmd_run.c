@@ -125,10 +125,12 @@ static void run_fail_lib(const char *what, int err)
 		}
 		p = end;
 	}
-	if (reason)
-		run_fail("%s: %.*s; verifier: %.*s", what, (int)(nl - msg), msg, (int)reason_len,
-		         reason);
-	else
+	if (reason) {
+		const char *tail = strstr(msg, "; verifier log tail:");
+		int head_len = tail && tail < nl ? (int)(tail - msg) : (int)(nl - msg);
+
+		run_fail("%s: %.*s; verifier: %.*s", what, head_len, msg, (int)reason_len, reason);
+	} else
 		run_fail("%s: %.*s", what, nl ? (int)(nl - msg) : (int)strlen(msg), msg);
 }
 

@@ -66,6 +66,9 @@ const volatile char target_comm[16] = "";
 const volatile __u32 marker = 0;
 const volatile _Bool enabled = 1;
 const volatile enum run_phase phase = RUN_PHASE_ENTER;
+/* Which of the two buffers get records. */
+const volatile _Bool use_ring = 1;
+const volatile _Bool use_perf = 1;
 __u64 seq = 0;
 
 struct bpf_raw_tracepoint_args;
@@ -93,7 +96,7 @@ int run_on_sys_enter(__u64 *ctx)
 	if (!target_comm[0] || !comm_matches(comm))
 		return 0;
 	n = __sync_fetch_and_add(&seq, 1);
-	e = bpf_ringbuf_reserve(&run_events, sizeof(*e), 0);
+	e = use_ring ? bpf_ringbuf_reserve(&run_events, sizeof(*e), 0) : 0;
 	if (e) {
 		__builtin_memset(e, 0, sizeof(*e));
 		e->pid = bpf_get_current_pid_tgid() >> 32;
@@ -118,6 +121,8 @@ int run_on_sys_enter(__u64 *ctx)
 	sample.marker = marker;
 	sample.seq = n;
 	sample.tag = 9;
-	bpf_perf_event_output(ctx, &run_samples, BPF_F_CURRENT_CPU, &sample, sizeof(sample));
+	if (use_perf)
+		bpf_perf_event_output(ctx, &run_samples, BPF_F_CURRENT_CPU, &sample,
+				      sizeof(sample));
 	return 0;
 }

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Smoke test of `evbpf run` on the fixtures tests/bpf/run_*.bpf.c: records
+# decoded through BTF on both loops, --set by type, --map, --count,
+# --duration, SIGINT, and the one-line errors with exit status 1 (bad file,
+# unknown section, verifier rejection, missing tracefs).
+# Usage: evbpf-run.sh EVBPF_TOOL FIXTURE_DIR
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+evbpf=$1
+fx=$2
+
+# expect_error NAME REGEX CMD...: exit 1, nothing on stdout, exactly one
+# line on stderr, matching REGEX.
+expect_error() {
+	local name=$1 re=$2 rc
+	shift 2
+	"$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+	rc=$?
+	[ $rc = 1 ] || fail "$name: exit status $rc, expected 1"
+	[ ! -s "$TMP/$name.out" ] || fail "$name: wrote to stdout"
+	[ "$(wc -l <"$TMP/$name.err")" = 1 ] || fail "$name: stderr is not one line"
+	grep -qE "^evbpf: run: .*$re" "$TMP/$name.err" || fail "$name: stderr does not match '$re'"
+}
+
+# Errors that need no kernel.
+head -c 200 /dev/zero | tr '\0' x >"$TMP/text.o"
+expect_error badfile 'not an ELF file' "$evbpf" run "$TMP/text.o"
+expect_error nofile 'No such file' "$evbpf" run "$TMP/missing.o"
+expect_error unknown "unknown section 'nosuchhook/whatever'" "$evbpf" run "$fx/run_unknown.bpf.o"
+expect_error badset 'out of range' "$evbpf" run "$fx/run_events.bpf.o" --set marker=0x100000000
+expect_error badtype "no type 'struct nope'" "$evbpf" run "$fx/run_events.bpf.o" \
+	--map 'run_events:struct nope'
+
+require_kernel "$evbpf" "$fx"
+
+expect_error reject "verifier: .*invalid mem access" "$evbpf" run "$fx/run_reject.bpf.o"
+# Missing tracefs: hidden in a private mount namespace.
+if ! command -v unshare >/dev/null; then
+	skip "unshare(1) is missing"
+fi
+expect_error notracefs 'tracefs not found' unshare -m sh -c '
+	umount -l /sys/kernel/tracing 2>/dev/null
+	umount -l /sys/kernel/debug 2>/dev/null
+	test -d /sys/kernel/tracing/events && exit 3
+	exec "$0" run "$1"' "$evbpf" "$fx/run_tp.bpf.o"
+
+probe=evrun$$
+probe=${probe:0:15}
+cp /bin/true "$TMP/$probe"
+
+# run_until NAME ARGS...: evbpf run in the background until it says it is
+# ready, then the probe until it exits by itself (bounded).
+run_until() {
+	local name=$1 pid rc
+	shift
+	"$evbpf" run "$fx/run_events.bpf.o" -v --duration 20 "$@" >"$TMP/$name.out" \
+		2>"$TMP/$name.err" &
+	pid=$!
+	PIDS+=("$pid")
+	wait_for "$TMP/$name.err" '^evbpf: run: ready' 10 || fail "$name: not ready"
+	for _ in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		"$TMP/$probe"
+		sleep 0.05
+	done
+	wait "$pid"
+	rc=$?
+	[ $rc = 0 ] || fail "$name: exit status $rc"
+}
+
+for backend in uv ev; do
+	name=ring-$backend
+	run_until "$name" --backend $backend --count 6 --set target_comm=$probe --set marker=0x1234 \
+		--set use_perf=false
+	[ "$(wc -l <"$TMP/$name.out")" = 6 ] || fail "$name: --count 6 printed $(wc -l <"$TMP/$name.out") lines"
+	grep -q "6 record(s)" "$TMP/$name.err" || fail "$name: no summary"
+	grep -vqE '^\{"map":"run_events",.*\}$' "$TMP/$name.out" && fail "$name: a line is not a ring record"
+	line=$(head -n 1 "$TMP/$name.out")
+	for want in '"size":72' '"type":"struct run_event"' '"phase":"RUN_PHASE_ENTER"' \
+		"\"comm\":\"$probe\"" '"pair":\{"lo":1,"hi":2\}' '"flag":1,"level":5,"rest":12345' \
+		'"as_u32":67305985,"bytes":\[1,2,3,4\]' '"seq":0,"enabled":true,"neg":-3' \
+		'"mac":\[170,0,0,0,0,187\]' '"marker":4660\}\}$'; do
+		echo "$line" | grep -qE "$want" || fail "$name: ring record lacks $want: $line"
+	done
+	echo "$line" | grep -q '"cpu"' && fail "$name: ring records have no cpu"
+
+	name=perf-$backend
+	run_until "$name" --backend $backend --count 4 --set target_comm=$probe --set marker=77 \
+		--set use_ring=false
+	[ "$(wc -l <"$TMP/$name.out")" = 4 ] || fail "$name: --count 4 printed $(wc -l <"$TMP/$name.out") lines"
+	grep -vqE '^\{"map":"run_samples","cpu":[0-9]+,"size":28,"type":"struct run_sample","data":\{"pid":[0-9]+,"marker":77,"seq":[0-9]+,"tag":9\}\}$' \
+		"$TMP/$name.out" && fail "$name: perf records are not decoded"
+done
+
+# --set of a bool and an enum by name; --map forces hex.
+run_until setmap --count 2 --set target_comm=$probe --set enabled=false \
+	--set phase=RUN_PHASE_IDLE --set use_perf=0
+grep -q '"phase":"RUN_PHASE_IDLE"' "$TMP/setmap.out" || fail "--set phase by name"
+grep -q '"enabled":false' "$TMP/setmap.out" || fail "--set enabled=false"
+run_until hex --count 2 --set target_comm=$probe --set use_ring=no --map run_samples:hex
+grep -vqE '^\{"map":"run_samples","cpu":[0-9]+,"size":28,"data":"[0-9a-f]{56}"\}$' \
+	"$TMP/hex.out" && fail "--map run_samples:hex"
+
+# --duration with nothing to read ends by itself; SIGINT too.
+start=$SECONDS
+"$evbpf" run "$fx/run_events.bpf.o" --duration 1 >"$TMP/duration.out" 2>&1 ||
+	fail "--duration: exit status $?"
+[ $((SECONDS - start)) -le 5 ] || fail "--duration 1 took $((SECONDS - start)) s"
+[ ! -s "$TMP/duration.out" ] || fail "--duration: unexpected output"
+"$evbpf" run "$fx/run_events.bpf.o" -v >"$TMP/sigint.out" 2>"$TMP/sigint.err" &
+pid=$!
+PIDS+=("$pid")
+wait_for "$TMP/sigint.err" '^evbpf: run: ready' 10 || fail "sigint: not ready"
+kill -INT "$pid"
+wait "$pid" || fail "SIGINT: exit status $?"
+grep -q 'stopping (Interrupt)' "$TMP/sigint.err" || fail "SIGINT was not handled on the loop"
+
+echo "PASS: evbpf run"
