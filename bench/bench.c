@@ -32,6 +32,14 @@ double bench_median(double *v, size_t n)
 	return (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+void bench_samples(const char *label, const double *v, size_t n)
+{
+	fprintf(stderr, "%s:", label);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, " %.3g", v[i]);
+	fputc('\n', stderr);
+}
+
 double bench_percentile(double *v, size_t n, double p)
 {
 	size_t rank;
@@ -127,6 +135,15 @@ int bench_env_int(const char *name, int def)
 	if (*end || v <= 0 || v > 1 << 30)
 		return def;
 	return (int)v;
+}
+
+long bench_preemptions(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return 0;
+	return ru.ru_nivcsw;
 }
 
 int bench_nr_cpus(void)

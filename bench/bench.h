@@ -28,6 +28,8 @@ static inline uint64_t bench_now_ns(void)
 
 /* Median of n values (sorts v in place); 0 for n == 0. */
 double bench_median(double *v, size_t n);
+/* Print "label: v0 v1 ..." to stderr (BENCH_VERBOSE diagnostics). */
+void bench_samples(const char *label, const double *v, size_t n);
 /* The p-th percentile (0..100) by nearest rank (sorts v in place). */
 double bench_percentile(double *v, size_t n, double p);
 
@@ -52,6 +54,15 @@ void bench_report(const struct bench_result *r);
 
 /* A positive integer from the environment, or def. */
 int bench_env_int(const char *name, int def);
+
+/*
+ * Involuntary context switches of the calling thread so far. A drain
+ * measurement during which the thread was preempted (another process ran
+ * on its CPU and evicted its caches) is repeated: on a shared machine
+ * those rounds otherwise dominate the spread.
+ */
+long bench_preemptions(void);
+#define BENCH_MAX_RETRIES 20
 
 /* Pin the calling thread to cpu (ignored when it does not exist). */
 void bench_pin_cpu(int cpu);
