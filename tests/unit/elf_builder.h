@@ -167,7 +167,7 @@ static inline uint8_t *eb_finish(struct elf_builder *b, size_t *sizep)
 			if (!rel_for[s]) {
 				rel_for[s] = (int)n;
 				r = &all[n++];
-				snprintf(r->name, sizeof(r->name), ".rel%s", b->secs[s].name);
+				snprintf(r->name, sizeof(r->name), ".rel%.59s", b->secs[s].name);
 				r->type = SHT_REL;
 				r->info = (uint32_t)s;
 				r->entsize = sizeof(Elf64_Rel);
