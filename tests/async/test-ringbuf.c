@@ -269,14 +269,14 @@ static void test_wraparound_kernel(void **st)
 	obj = open_producers(&cfg);
 	prog = evbpf_object_find_program(obj, "rb_produce");
 	assert_ok(evbpf_ringbuf_new(evbpf_object_find_map(obj, "rb"), on_kernel, &k, &rb));
-	/* 20 rounds of 500 records (~70 KiB each) go around the 256 KiB ring
-	 * several times: records straddling the end arrive whole. */
-	for (int i = 0; i < 20; i++) {
-		assert_ok(run_prog(prog, 500));
-		assert_int_equal(evbpf_ringbuf_consume(rb), 500);
+	/* 100 rounds of 1000 records (~150 KiB each) go around the 4 MiB ring
+	 * three times: records straddling the end arrive whole. */
+	for (int i = 0; i < 100; i++) {
+		assert_ok(run_prog(prog, 1000));
+		assert_int_equal(evbpf_ringbuf_consume(rb), 1000);
 	}
 	assert_int_equal(global_u64(obj, "rb_dropped"), 0);
-	assert_int_equal(k.n, 10000);
+	assert_int_equal(k.n, 100000);
 	assert_false(k.bad);
 	evbpf_ringbuf_free(rb);
 	evbpf_object_close(obj);
