@@ -20,7 +20,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -644,8 +643,11 @@ static int run_cmd(int argc, char **argv)
 		run_fail_lib(r.opts.path, err);
 		goto out;
 	}
-	if (r.opts.duration > 0)
-		duration_ms = (uint64_t)ceil(r.opts.duration * 1000.0);
+	if (r.opts.duration > 0) {
+		duration_ms = (uint64_t)(r.opts.duration * 1000.0 + 0.5);
+		if (!duration_ms)
+			duration_ms = 1;
+	}
 	err = r.lops->create(duration_ms, on_stop, &r, &r.loop, &r.reactor);
 	if (err) {
 		run_fail("cannot set up the %s loop: %s", r.lops->name, evbpf_strerror(err));
