@@ -470,9 +470,13 @@ static int relayout(struct evbpf_btf *btf, const void *type_rec, size_t type_len
 		return -ENOMEM;
 	memcpy(raw, btf->raw, hdr_len);
 	memcpy(raw + hdr_len, btf->types_data, types_len);
-	memcpy(raw + hdr_len + types_len, type_rec, type_len);
+	/* Callers append a type or a string, so one of these is NULL (with
+	 * length 0), which memcpy() does not allow. */
+	if (type_len)
+		memcpy(raw + hdr_len + types_len, type_rec, type_len);
 	memcpy(raw + hdr_len + types_len + type_len, btf->strs, btf->strs_len);
-	memcpy(raw + hdr_len + types_len + type_len + btf->strs_len, str, str_len);
+	if (str_len)
+		memcpy(raw + hdr_len + types_len + type_len + btf->strs_len, str, str_len);
 	free(btf->raw);
 	btf->raw = raw;
 	btf->raw_size = size;
