@@ -48,14 +48,17 @@ static void seen_init(struct seen *s, uint64_t n)
 
 static void seen_record(struct seen *s, const void *data, size_t size)
 {
-	uint64_t seq;
+	/* Perf samples are only 4-byte aligned (they follow a u32 size):
+	 * copy before reading the record's u64 words. */
+	uint64_t copy[64], seq;
 
-	if (size < 8) {
+	if (size < 8 || size > sizeof(copy)) {
 		s->bad++;
 		return;
 	}
-	memcpy(&seq, data, 8);
-	if (seq >= s->nbits || !record_ok(data, size, seq, true)) {
+	memcpy(copy, data, size);
+	seq = copy[0];
+	if (seq >= s->nbits || !record_ok(copy, size, seq, true)) {
 		s->bad++;
 		return;
 	}
