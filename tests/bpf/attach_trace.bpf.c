@@ -152,4 +152,29 @@ int dump_elems(struct bpf_iter__bpf_map_elem *ctx)
 	return 0;
 }
 
+/* iter/task: one line "TGID PID COMM" per task, through CO-RE reads of the
+ * two fields and the name (the kernel BTF gives their offsets). */
+struct task_struct {
+	int pid;
+	int tgid;
+	char comm[16];
+} __attribute__((preserve_access_index));
+
+struct bpf_iter__task {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
+};
+
+SEC("iter/task")
+int dump_tasks(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+
+	if (!task)
+		return 0;
+	BPF_SEQ_PRINTF(seq, "%d %d %s\n", task->tgid, task->pid, task->comm);
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -347,9 +347,21 @@ static void test_link_outlives_object(void **st)
 	evbpf_object_close(s->obj);
 	s->obj = NULL;
 	assert_int_equal(attached_count(BPF_CGROUP_INET_SOCK_CREATE), 1);
+	/* BPF_LINK_DETACH undoes it while the link object still exists. */
+	assert_ok(evbpf_link_detach(s->link));
+	assert_int_equal(attached_count(BPF_CGROUP_INET_SOCK_CREATE), 0);
 	assert_ok(evbpf_link_destroy(s->link));
 	s->link = NULL;
 	assert_int_equal(attached_count(BPF_CGROUP_INET_SOCK_CREATE), 0);
+	/* Links that are not BPF links cannot be detached that way. */
+	load(s);
+	p = evbpf_object_find_program(s->obj, "cg_sock_create");
+	assert_ok(evbpf_program_attach_cgroup_opts(
+	    p, cg_fd,
+	    &(struct evbpf_cgroup_opts){.sz = sizeof(struct evbpf_cgroup_opts), .legacy = 1},
+	    &s->link));
+	assert_int_equal(evbpf_link_detach(s->link), -ENOTSUP);
+	assert_non_null(strstr(evbpf_errmsg(), "not a BPF link"));
 }
 
 int main(void)

@@ -316,6 +316,16 @@ static void test_uprobe(void **st)
 	assert_int_equal(count(s, C_UPROBE), 2);
 	assert_int_equal(count(s, C_URETPROBE), 2);
 
+	/* A shared library by name, for this process only: libc's getppid. */
+	assert_ok(evbpf_program_attach_uprobe(prog(s, "on_uprobe"), 0, getpid(), "libc.so.6",
+	                                      "getppid", NULL, &s->links[0]));
+	getppid();
+	getppid();
+	assert_int_equal(count(s, C_UPROBE), 4);
+	destroy(s, 0);
+	getppid();
+	assert_int_equal(count(s, C_UPROBE), 4);
+
 	/* By section name: uprobe//proc/self/exe:evbpf_test_uprobe_target. */
 	assert_ok(evbpf_program_attach(prog(s, "uprobe_by_section"), &s->links[0]));
 	uprobe_target(1, 2);
@@ -369,6 +379,35 @@ static void test_iter(void **st)
 	close(fd);
 	assert_int_equal(n, (ssize_t)strlen("0=100\n1=101\n2=104\n3=109\n"));
 	assert_int_equal(count(s, C_ITER_ELEM), 8);
+	destroy(s, 0);
+}
+
+static void test_iter_task_by_section(void **st)
+{
+	struct state *s = *st;
+	char *out = NULL, want[64], comm[17] = "";
+	size_t len = 0, lines;
+	FILE *f;
+
+	REQUIRE_KERNEL();
+	load_trace(s);
+	/* iter/task needs nothing more than the section says. */
+	assert_ok(evbpf_program_attach(prog(s, "dump_tasks"), &s->links[0]));
+	assert_ok(evbpf_iter_read_all(s->links[0], &out, &len));
+	f = fopen("/proc/self/comm", "re");
+	assert_non_null(f);
+	assert_non_null(fgets(comm, sizeof(comm), f));
+	fclose(f);
+	comm[strcspn(comm, "\n")] = '\0';
+	/* This process's main thread is among the tasks, named as /proc says. */
+	snprintf(want, sizeof(want), "\n%d %d %s\n", getpid(), getpid(), comm);
+	assert_non_null(strstr(out, want));
+	/* And the others: more lines than this process has threads. */
+	lines = 0;
+	for (const char *p = out; (p = strchr(p, '\n')); p++)
+		lines++;
+	assert_true(lines > 1);
+	free(out);
 	destroy(s, 0);
 }
 
@@ -465,6 +504,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_kprobe, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_uprobe, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_iter, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_iter_task_by_section, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fentry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_freplace, setup, teardown),
 	};
