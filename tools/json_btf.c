@@ -582,12 +582,19 @@ static void decode_at(struct decoder *d, uint32_t id, uint64_t byte_off, int dep
 int json_btf_value(struct jbuf *out, const struct evbpf_btf *btf, uint32_t type_id,
                    const void *data, size_t size, struct json_btf_result *res)
 {
+	return json_btf_value_budget(out, btf, type_id, data, size, JSON_BTF_MAX_NODES, res);
+}
+
+int json_btf_value_budget(struct jbuf *out, const struct evbpf_btf *btf, uint32_t type_id,
+                          const void *data, size_t size, size_t max_nodes,
+                          struct json_btf_result *res)
+{
 	struct decoder d = {
 	    .btf = btf,
 	    .out = out,
 	    .data = data,
 	    .size = size,
-	    .nodes = JSON_BTF_MAX_NODES,
+	    .nodes = max_nodes,
 	};
 	const struct btf_type *t;
 	int rid;
@@ -611,13 +618,13 @@ int json_btf_value(struct jbuf *out, const struct evbpf_btf *btf, uint32_t type_
 			jbuf_puts(out, "null");
 			goto done;
 		}
-		if (evbpf__btf_kind(t) == BTF_KIND_ARRAY) {
-			d.nodes--;
+		if (!take_node(&d)) {
+			goto done;
+		} else if (evbpf__btf_kind(t) == BTF_KIND_ARRAY) {
 			decode_array(&d, t, 0, 0);
 		} else {
 			bool first = true;
 
-			d.nodes--;
 			jbuf_putc(out, '{');
 			decode_members(&d, t, 0, 0, &first);
 			jbuf_putc(out, '}');

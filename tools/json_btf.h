@@ -53,6 +53,10 @@ struct json_btf_result {
  */
 int json_btf_value(struct jbuf *out, const struct evbpf_btf *btf, uint32_t type_id,
                    const void *data, size_t size, struct json_btf_result *res);
+/* The same with a budget of max_nodes values instead of the default. */
+int json_btf_value_budget(struct jbuf *out, const struct evbpf_btf *btf, uint32_t type_id,
+                          const void *data, size_t size, size_t max_nodes,
+                          struct json_btf_result *res);
 
 /*
  * A type named like C names it: "struct event", "union u", "enum e", or a

@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The BTF -> JSON decoder of `evbpf run` (tools/json_btf.c) on BTF built in
+ * memory: every kind it prints, records shorter than their type, BTF that
+ * nests too deep or fans out too wide, strings that are not UTF-8, type
+ * lookup by C name and record type guessing; then mutated BTF decoded
+ * against random bytes, which must never read out of bounds (run under
+ * ASan and valgrind in CI) and always yield either JSON or an error.
+ */
+#include "common.h"
+#include "elf_builder.h"
+
+#include "internal.h"
+#include "../../tools/json_btf.c"
+
+static struct evbpf_btf *parse(struct btf_builder *b)
+{
+	struct evbpf_btf *btf = NULL;
+	size_t size;
+	uint8_t *raw = bb_finish(b, &size);
+	int err = evbpf__btf_parse(raw, size, NULL, &btf);
+
+	free(raw);
+	free(b);
+	if (err)
+		fail_msg("BTF rejected: %s", evbpf_errmsg());
+	return btf;
+}
+
+/* Decode and compare with the expected JSON text. */
+static void expect_json(const struct evbpf_btf *btf, uint32_t id, const void *data, size_t size,
+                        const char *want, bool want_truncated)
+{
+	struct jbuf b = {0};
+	struct json_btf_result res;
+
+	assert_int_equal(json_btf_value(&b, btf, id, data, size, &res), 0);
+	assert_string_equal(b.p, want);
+	assert_int_equal(res.truncated, want_truncated);
+	jbuf_free(&b);
+}
+
+static uint32_t add_uint(struct btf_builder *b, const char *name, uint32_t size, uint32_t enc)
+{
+	uint32_t id = bb_type(b, name, BTF_KIND_INT, 0, 0, size);
+
+	bb_u32(b, BB_INT_ENC(enc, 0, size * 8));
+	return id;
+}
+
+static uint32_t add_enum(struct btf_builder *b, const char *name, uint32_t size, int kflag)
+{
+	uint32_t id = bb_type(b, name, BTF_KIND_ENUM, 2, kflag, size);
+
+	bb_u32(b, bb_str(b, "E_ONE"));
+	bb_u32(b, 1);
+	bb_u32(b, bb_str(b, "E_MINUS"));
+	bb_u32(b, (uint32_t)-2);
+	return id;
+}
+
+/* struct rec {
+ *	u32 a; s16 b; bool ok; char c;           0..8
+ *	char name[8];                              8..16
+ *	enum e e; (4 bytes)                        16..20
+ *	u32 f1:3, f2:5 (kflag bitfields), s:4 signed   20..24
+ *	union { u32 word; u8 bytes[4]; } (anon)    24..28
+ *	struct pair { u16 lo, hi; } pair;          28..32
+ *	u16 arr[2];                                32..36
+ *	float x;                                   36..40
+ *	void *ptr;                                 40..48
+ *	double y;                                  48..56
+ * }
+ */
+static void test_kinds(void **state)
+{
+	struct btf_builder *b = bb_new();
+	uint32_t u32 = add_uint(b, "unsigned int", 4, 0);
+	uint32_t s16 = add_uint(b, "short", 2, BTF_INT_SIGNED);
+	uint32_t u16 = add_uint(b, "unsigned short", 2, 0);
+	uint32_t boolean = add_uint(b, "_Bool", 1, BTF_INT_BOOL);
+	uint32_t chr = add_uint(b, "char", 1, BTF_INT_SIGNED);
+	uint32_t u8 = add_uint(b, "unsigned char", 1, 0);
+	uint32_t u8t = bb_ref(b, BTF_KIND_TYPEDEF, "__u8", u8);
+	uint32_t s32 = add_uint(b, "int", 4, BTF_INT_SIGNED);
+	uint32_t idx = u32;
+	uint32_t name = bb_array(b, chr, idx, 8);
+	uint32_t e = add_enum(b, "e", 4, 1);
+	uint32_t bytes = bb_array(b, u8t, idx, 4);
+	uint32_t un, pair, arr, flt, dbl, ptr, rec;
+
+	un = bb_type(b, NULL, BTF_KIND_UNION, 2, 0, 4);
+	bb_member(b, "word", u32, 0);
+	bb_member(b, "bytes", bytes, 0);
+	pair = bb_struct(b, "pair", 4, 2);
+	bb_member(b, "lo", u16, 0);
+	bb_member(b, "hi", u16, 16);
+	arr = bb_array(b, u16, idx, 2);
+	flt = bb_type(b, "float", BTF_KIND_FLOAT, 0, 0, 4);
+	dbl = bb_type(b, "double", BTF_KIND_FLOAT, 0, 0, 8);
+	ptr = bb_ref(b, BTF_KIND_PTR, NULL, 0);
+	rec = bb_type(b, "rec", BTF_KIND_STRUCT, 16, 1, 56);
+	bb_member(b, "a", u32, 0);
+	bb_member(b, "b", s16, 32);
+	bb_member(b, "ok", boolean, 48);
+	bb_member(b, "c", chr, 56);
+	bb_member(b, "name", name, 64);
+	bb_member(b, "e", e, 128);
+	bb_member(b, "f1", u32, BTF_MEMBER_BIT_OFFSET(160) | 3u << 24);
+	bb_member(b, "f2", u32, (160 + 3) | 5u << 24);
+	bb_member(b, "s", s32, (160 + 8) | 4u << 24);
+	bb_member(b, "", un, 192);
+	bb_member(b, "pair", pair, 224);
+	bb_member(b, "arr", arr, 256);
+	bb_member(b, "x", flt, 288);
+	bb_member(b, "ptr", ptr, 320);
+	bb_member(b, "y", dbl, 384);
+	bb_member(b, "", s32, (200) | 2u << 24); /* anonymous padding bitfield */
+
+	struct evbpf_btf *btf = parse(b);
+	uint8_t d[56] = {0};
+	uint32_t v32 = 4000000000u, word = 0x04030201, evalue = (uint32_t)-2;
+	int16_t v16 = -5;
+	float x = 1.5f;
+	double y = -0.25;
+	uint64_t p = 0xffff888012345678ull;
+
+	memcpy(d, &v32, 4);
+	memcpy(d + 4, &v16, 2);
+	d[6] = 1;
+	d[7] = 'A';
+	memcpy(d + 8, "a\"b\\\n\x01", 6);
+	memcpy(d + 16, &evalue, 4);
+	/* f1 = 5 (bits 0-2), f2 = 17 (bits 3-7), s = -3 (bits 8-11). */
+	d[20] = 5 | 17 << 3;
+	d[21] = 0xd;
+	memcpy(d + 24, &word, 4);
+	d[28] = 7;
+	d[30] = 9;
+	d[32] = 0xff;
+	d[33] = 0xff;
+	d[34] = 2;
+	memcpy(d + 36, &x, 4);
+	memcpy(d + 40, &p, 8);
+	memcpy(d + 48, &y, 8);
+	expect_json(btf, rec, d, sizeof(d),
+	            "{\"a\":4000000000,\"b\":-5,\"ok\":true,\"c\":65,"
+	            "\"name\":\"a\\\"b\\\\\\n\\u0001\",\"e\":\"E_MINUS\",\"f1\":5,\"f2\":17,"
+	            "\"s\":-3,\"word\":67305985,\"bytes\":[1,2,3,4],\"pair\":{\"lo\":7,\"hi\":9},"
+	            "\"arr\":[65535,2],\"x\":1.5,\"ptr\":\"0xffff888012345678\",\"y\":-0.25}",
+	            false);
+	/* An enum value with no name prints as its number. */
+	evalue = 3;
+	memcpy(d + 16, &evalue, 4);
+	expect_json(btf, e, d + 16, 4, "3", false);
+	/* Short records: the members that fit, and the flag. */
+	expect_json(btf, rec, d, 6, "{\"a\":4000000000,\"b\":-5}", true);
+	expect_json(btf, rec, d, 12, "{\"a\":4000000000,\"b\":-5,\"ok\":true,\"c\":65}", true);
+	expect_json(btf, u32, d, 2, "null", true);
+	/* A record type of void or an id past the end is an error. */
+	{
+		struct jbuf jb = {0};
+
+		assert_int_equal(json_btf_value(&jb, btf, 0, d, 8, NULL), -EINVAL);
+		assert_int_equal(json_btf_value(&jb, btf, 9999, d, 8, NULL), -EINVAL);
+		jbuf_free(&jb);
+	}
+	evbpf__btf_free(btf);
+}
+
+/* Old-style bitfields (no kind_flag: the int carries offset and width),
+ * __int128, enum64 and an unnamed enum bitfield. */
+static void test_int_encodings(void **state)
+{
+	struct btf_builder *b = bb_new();
+	uint32_t u32 = add_uint(b, "unsigned int", 4, 0);
+	uint32_t bf = bb_type(b, "unsigned int", BTF_KIND_INT, 0, 0, 4);
+	uint32_t i128, e64, st;
+
+	bb_u32(b, BB_INT_ENC(0, 4, 6)); /* bits 4..9 of the int */
+	i128 = bb_type(b, "__int128 unsigned", BTF_KIND_INT, 0, 0, 16);
+	bb_u32(b, BB_INT_ENC(0, 0, 128));
+	e64 = bb_type(b, "big", BTF_KIND_ENUM64, 1, 0, 8);
+	bb_u32(b, bb_str(b, "BIG_VALUE"));
+	bb_u32(b, 1);
+	bb_u32(b, 0x80000000u);
+	st = bb_struct(b, "s", 32, 4);
+	bb_member(b, "plain", u32, 0);
+	bb_member(b, "old", bf, 32);
+	bb_member(b, "e", e64, 64);
+	bb_member(b, "wide", i128, 128);
+
+	struct evbpf_btf *btf = parse(b);
+	uint8_t d[32] = {0};
+	uint32_t v = 42, old = 0x2a << 4 | 0xf;
+	uint64_t ev = 0x8000000000000001ull;
+
+	memcpy(d, &v, 4);
+	memcpy(d + 4, &old, 4);
+	memcpy(d + 8, &ev, 8);
+	d[16] = 0x01;
+	d[31] = 0xab;
+	expect_json(btf, st, d, sizeof(d),
+	            "{\"plain\":42,\"old\":42,\"e\":\"BIG_VALUE\",\"wide\":"
+	            "\"0xab000000000000000000000000000001\"}",
+	            false);
+	(void)u32;
+	evbpf__btf_free(btf);
+}
+
+/* A chain of structs each holding the next: the output stops at the
+ * recursion bound with null, and stays valid. */
+static void test_deep_nesting(void **state)
+{
+	struct btf_builder *b = bb_new();
+	uint32_t prev = add_uint(b, "int", 4, BTF_INT_SIGNED), first;
+	struct evbpf_btf *btf;
+	struct jbuf jb = {0};
+	uint8_t d[4] = {1};
+	int depth = 0, max_depth = 0;
+
+	for (int i = 0; i < 100; i++) {
+		uint32_t id = bb_struct(b, NULL, 4, 1);
+
+		bb_member(b, "n", prev, 0);
+		prev = id;
+	}
+	first = prev;
+	btf = parse(b);
+	assert_int_equal(json_btf_value(&jb, btf, first, d, sizeof(d), NULL), 0);
+	for (const char *p = jb.p; *p; p++) {
+		depth += *p == '{';
+		depth -= *p == '}';
+		if (depth > max_depth)
+			max_depth = depth;
+	}
+	assert_int_equal(depth, 0);
+	assert_true(max_depth <= JSON_BTF_MAX_DEPTH + 1);
+	assert_non_null(strstr(jb.p, "null"));
+	jbuf_free(&jb);
+	evbpf__btf_free(btf);
+}
+
+/* 20 x 20 x 20 members all at offset 0: 8000 values. A budget of 1000
+ * ends with -E2BIG instead of printing them; the default budget prints
+ * them. Zero-sized elements and huge element counts stay bounded. */
+static void test_fan_out(void **state)
+{
+	struct btf_builder *b = bb_new();
+	uint32_t prev = add_uint(b, "int", 4, BTF_INT_SIGNED), top, empty, zarr, huge, holder;
+	struct evbpf_btf *btf;
+	struct jbuf jb = {0};
+	uint8_t d[8] = {0};
+	char name[8];
+
+	for (int level = 0; level < 3; level++) {
+		uint32_t id = bb_struct(b, NULL, 4, 20);
+
+		for (int m = 0; m < 20; m++) {
+			snprintf(name, sizeof(name), "m%d", m);
+			bb_member(b, name, prev, 0);
+		}
+		prev = id;
+	}
+	top = prev;
+	empty = bb_struct(b, "empty", 0, 0);
+	zarr = bb_array(b, empty, prev, 0x7fffffff);
+	huge = bb_array(b, add_uint(b, "unsigned short", 2, 0), prev, 0x7fffffff);
+	holder = bb_struct(b, "holder", 8, 1);
+	bb_member(b, "z", zarr, 0);
+	btf = parse(b);
+
+	assert_int_equal(json_btf_value_budget(&jb, btf, top, d, 4, 1000, NULL), -E2BIG);
+	jbuf_reset(&jb);
+	assert_int_equal(json_btf_value(&jb, btf, top, d, 4, NULL), 0);
+	assert_int_equal(jb.p[0], '{');
+	jbuf_reset(&jb);
+	assert_int_equal(json_btf_value(&jb, btf, zarr, d, 8, NULL), 0);
+	assert_string_equal(jb.p, "[]");
+	jbuf_reset(&jb);
+	/* 8 bytes of a 4 GiB array: four elements, truncated. */
+	{
+		struct json_btf_result res;
+
+		assert_int_equal(json_btf_value(&jb, btf, huge, d, 8, &res), 0);
+		assert_string_equal(jb.p, "[0,0,0,0]");
+		assert_true(res.truncated);
+		jbuf_reset(&jb);
+		assert_int_equal(json_btf_value(&jb, btf, holder, d, 8, &res), 0);
+		assert_string_equal(jb.p, "{\"z\":[]}");
+	}
+	jbuf_free(&jb);
+	evbpf__btf_free(btf);
+}
+
+static void test_strings(void **state)
+{
+	struct jbuf b = {0};
+	const char mixed[] = "ok \xc3\xa9 \xff\xfe \xe2\x82 \xf0\x9f\x98\x80 \x7f\t";
+
+	jbuf_str(&b, mixed, sizeof(mixed) - 1, true);
+	assert_string_equal(b.p, "\"ok \xc3\xa9 \\u00ff\\u00fe \\u00e2\\u0082 \xf0\x9f\x98\x80 "
+	                         "\\u007f\\t\"");
+	jbuf_reset(&b);
+	jbuf_str(&b, "ab\0cd", 5, true);
+	assert_string_equal(b.p, "\"ab\"");
+	jbuf_reset(&b);
+	jbuf_hex(&b, "\x00\x0f\xf0", 3);
+	assert_string_equal(b.p, "\"000ff0\"");
+	jbuf_free(&b);
+}
+
+static void test_lookup_and_guess(void **state)
+{
+	struct btf_builder *b = bb_new();
+	uint32_t u32 = add_uint(b, "unsigned int", 4, 0);
+	uint32_t event, other, anon, td, mapdef, var, ds, e;
+
+	event = bb_struct(b, "event", 12, 3);
+	bb_member(b, "a", u32, 0);
+	bb_member(b, "b", u32, 32);
+	bb_member(b, "c", u32, 64);
+	other = bb_struct(b, "other", 12, 1);
+	bb_member(b, "x", u32, 0);
+	anon = bb_struct(b, NULL, 20, 1);
+	bb_member(b, "y", u32, 0);
+	td = bb_ref(b, BTF_KIND_TYPEDEF, "sample_t", anon);
+	/* A map definition of 24 bytes must never be taken for a record. */
+	mapdef = bb_struct(b, NULL, 24, 1);
+	bb_member(b, "type", u32, 0);
+	var = bb_var(b, "events", mapdef);
+	ds = bb_datasec(b, ".maps", 1);
+	bb_secinfo(b, var, 0, 24);
+	e = add_enum(b, "e", 4, 0);
+	struct evbpf_btf *btf = parse(b);
+	char name[64];
+
+	assert_int_equal(json_btf_find_type(btf, "struct event"), (int)event);
+	assert_int_equal(json_btf_find_type(btf, "  struct   event "), (int)event);
+	assert_int_equal(json_btf_find_type(btf, "event"), (int)event);
+	assert_int_equal(json_btf_find_type(btf, "sample_t"), (int)td);
+	assert_int_equal(json_btf_find_type(btf, "enum e"), (int)e);
+	assert_int_equal(json_btf_find_type(btf, "unsigned int"), (int)u32);
+	assert_int_equal(json_btf_find_type(btf, "union event"), -ENOENT);
+	assert_int_equal(json_btf_find_type(btf, "struct nope"), -ENOENT);
+	assert_int_equal(json_btf_find_type(btf, ""), -ENOENT);
+	json_btf_type_name(btf, event, name, sizeof(name));
+	assert_string_equal(name, "struct event");
+	json_btf_type_name(btf, anon, name, sizeof(name));
+	assert_string_equal(name, "?");
+
+	/* Two 12-byte structs: the one named like the map wins. */
+	assert_int_equal(json_btf_guess_record_type(btf, "events", 0, 12, false), event);
+	assert_int_equal(json_btf_guess_record_type(btf, "event_rb", 0, 12, false), event);
+	assert_int_equal(json_btf_guess_record_type(btf, "rb", 0, 12, false), 0);
+	/* The only 20-byte struct, named through its typedef. */
+	assert_int_equal(json_btf_guess_record_type(btf, "rb", 0, 20, false), td);
+	/* Perf records are padded: 20 + 4 rounds to 24, so 20 bytes read 20. */
+	assert_int_equal(json_btf_guess_record_type(btf, "pb", 0, 20, true), td);
+	assert_int_equal(json_btf_guess_record_type(btf, "events", 0, 12, true), event);
+	/* A 12-byte struct is padded to 12 + 4 = 16 -> 12: no 16-byte read. */
+	assert_int_equal(json_btf_guess_record_type(btf, "events", 0, 16, true), 0);
+	/* The map definition (24 bytes) is never a record type. */
+	assert_int_equal(json_btf_guess_record_type(btf, "x", 0, 24, false), 0);
+	/* The value type of the map definition comes first when it fits. */
+	assert_int_equal(json_btf_guess_record_type(btf, "events", other, 12, false), other);
+	assert_int_equal(json_btf_guess_record_type(btf, "events", other, 20, false), td);
+	(void)ds;
+	evbpf__btf_free(btf);
+}
+
+/* Mutated BTF against random records: whatever the parser accepts, the
+ * decoder must handle without reading outside the record. */
+static void test_mutations(void **state)
+{
+	struct btf_builder *b = bb_new();
+	uint32_t u32 = add_uint(b, "unsigned int", 4, 0);
+	uint32_t chr = add_uint(b, "char", 1, BTF_INT_SIGNED);
+	uint32_t arr = bb_array(b, chr, u32, 6);
+	uint32_t e = add_enum(b, "e", 4, 1);
+	uint32_t inner = bb_type(b, "inner", BTF_KIND_STRUCT, 3, 1, 12);
+	uint32_t ptr;
+	size_t size;
+	uint8_t *raw;
+	int accepted = 0;
+
+	bb_member(b, "a", u32, 0);
+	bb_member(b, "bf", u32, 33 | 7u << 24);
+	bb_member(b, "name", arr, 48);
+	ptr = bb_ref(b, BTF_KIND_PTR, NULL, inner);
+	bb_struct(b, "outer", 24, 3);
+	bb_member(b, "in", inner, 0);
+	bb_member(b, "e", e, 96);
+	bb_member(b, "ptr", ptr, 128);
+	raw = bb_finish(b, &size);
+	free(b);
+	{
+		struct evbpf_btf *btf = NULL;
+
+		assert_int_equal(evbpf__btf_parse(raw, size, NULL, &btf), 0);
+		evbpf__btf_free(btf);
+	}
+	srand(12345);
+	for (int iter = 0; iter < 3000; iter++) {
+		uint8_t *m = malloc(size);
+		struct evbpf_btf *btf = NULL;
+
+		memcpy(m, raw, size);
+		for (int flips = 1 + rand() % 4; flips > 0; flips--) {
+			size_t at = sizeof(struct btf_header) + (size_t)rand() % (size - 24);
+
+			m[at] ^= (uint8_t)(1u << (rand() % 8));
+		}
+		if (evbpf__btf_parse(m, size, NULL, &btf) == 0) {
+			uint32_t cnt = evbpf__btf_type_cnt(btf);
+
+			for (uint32_t id = 0; id < cnt + 2; id++) {
+				size_t len = (size_t)rand() % 40;
+				uint8_t *rec = malloc(len ? len : 1);
+				struct jbuf jb = {0};
+				int err;
+
+				for (size_t i = 0; i < len; i++)
+					rec[i] = (uint8_t)rand();
+				err = json_btf_value_budget(&jb, btf, id, rec, len, 10000, NULL);
+				assert_true(err == 0 || err == -EINVAL || err == -E2BIG);
+				if (err == 0)
+					assert_non_null(jb.p);
+				(void)json_btf_guess_record_type(btf, "outers", 0, len, rand() & 1);
+				jbuf_free(&jb);
+				free(rec);
+			}
+			evbpf__btf_free(btf);
+			accepted++;
+		}
+		free(m);
+	}
+	free(raw);
+	/* Enough mutants got through the parser to mean something. */
+	assert_true(accepted > 100);
+	(void)state;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_kinds),        cmocka_unit_test(test_int_encodings),
+	    cmocka_unit_test(test_deep_nesting), cmocka_unit_test(test_fan_out),
+	    cmocka_unit_test(test_strings),      cmocka_unit_test(test_lookup_and_guess),
+	    cmocka_unit_test(test_mutations),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
