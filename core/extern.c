@@ -353,19 +353,29 @@ int evbpf__externs_collect(struct evbpf_object *obj)
 			e->type = EVBPF_EXT_KSYM_VAR;
 	}
 
-	/* Lay out the .kconfig map, each value at its natural alignment. */
-	for (size_t i = 0; i < x->nr_exts; i++) {
-		struct evbpf_extern *e = &x->exts[i];
-		int align;
+	/* Lay out the .kconfig map in DATASEC order (the kernel wants the
+	 * DATASEC's variables sorted by offset), each at its alignment. */
+	if (any_kcfg) {
+		int ds = evbpf__btf_find(obj->btf, KCFG_SEC, BTF_KIND_DATASEC);
+		const struct btf_type *dst = evbpf__btf_type(obj->btf, (uint32_t)ds);
+		const struct btf_var_secinfo *v = (const struct btf_var_secinfo *)(dst + 1);
 
-		if (e->type != EVBPF_EXT_KCFG)
-			continue;
-		align = evbpf__btf_align(obj->btf, evbpf__btf_type(obj->btf, e->btf_id)->type);
-		if (align <= 0)
-			align = 1;
-		kcfg_off = (uint32_t)evbpf__roundup(kcfg_off, (size_t)align);
-		e->kcfg_off = kcfg_off;
-		kcfg_off += e->kcfg_size;
+		for (uint16_t j = 0; j < evbpf__btf_vlen(dst); j++) {
+			for (size_t i = 0; i < x->nr_exts; i++) {
+				struct evbpf_extern *e = &x->exts[i];
+				int align;
+
+				if (e->type != EVBPF_EXT_KCFG || e->btf_id != v[j].type)
+					continue;
+				align = evbpf__btf_align(
+				    obj->btf, evbpf__btf_type(obj->btf, e->btf_id)->type);
+				if (align <= 0)
+					align = 1;
+				kcfg_off = (uint32_t)evbpf__roundup(kcfg_off, (size_t)align);
+				e->kcfg_off = kcfg_off;
+				kcfg_off += e->kcfg_size;
+			}
+		}
 	}
 	if (any_kcfg) {
 		kcfg_off = (uint32_t)evbpf__roundup(kcfg_off, 8);

@@ -16,7 +16,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 u64 out[64];
 
-SEC("raw_tp")
+SEC("raw_tp/sys_enter")
 int core_fields(void *ctx)
 {
 	struct core_s *s = (void *)(long)bpf_get_prandom_u32();
@@ -48,7 +48,7 @@ int core_fields(void *ctx)
 	return 0;
 }
 
-SEC("raw_tp")
+SEC("raw_tp/sys_enter")
 int core_types(void *ctx)
 {
 	int i = 0;
@@ -66,6 +66,21 @@ int core_types(void *ctx)
 	out[i++] = bpf_core_enum_value(enum core_e, CORE_B);
 	out[i++] = bpf_core_enum_value(enum core_e64, CORE_BIG);
 	out[i++] = bpf_core_enum_value(enum core_e, CORE_GONE); /* poisoned */
+	return 0;
+}
+
+/* Loaded in the kernel relocated against the TARGET BTF (btf_path): the
+ * read of c is poisoned but dead once field_exists reads 0. */
+SEC("raw_tp/sys_enter")
+int core_guarded(void *ctx)
+{
+	struct core_s *s = (void *)(long)bpf_get_prandom_u32();
+
+	out[0] = bpf_core_field_exists(s->c);
+	out[1] = bpf_core_field_offset(s->b);
+	out[2] = 99;
+	if (bpf_core_field_exists(s->c))
+		out[2] = BPF_CORE_READ(s, c);
 	return 0;
 }
 

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CO-RE, .kconfig and .ksyms against the running kernel, with types from
+ * the vmlinux.h that `evbpf btf dump` generated at build time. The raw_tp
+ * program runs under BPF_PROG_TEST_RUN in the test process's context, so
+ * what it reads about "current" can be checked against getpid() & co.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* A flavor with a field no kernel has, and an enumerator no kernel has. */
+struct task_struct___fake {
+	int evbpf_no_such_field;
+} __attribute__((preserve_access_index));
+
+enum bpf_map_type___fake { EVBPF_FAKE_MAP_TYPE = 1 };
+
+struct evbpf_no_such_type {
+	int x;
+};
+
+extern int CONFIG_HZ __kconfig;
+extern bool CONFIG_BPF_SYSCALL __kconfig;
+extern enum libbpf_tristate CONFIG_BPF_JIT __kconfig __weak;
+extern char CONFIG_LOCALVERSION[32] __kconfig __weak;
+extern u32 LINUX_KERNEL_VERSION __kconfig;
+extern bool LINUX_HAS_SYSCALL_WRAPPER __kconfig;
+extern int CONFIG_EVBPF_NO_SUCH_OPTION __kconfig __weak;
+
+extern const struct rq runqueues __ksym;          /* typed, per-CPU */
+extern const void _stext __ksym;                   /* typeless: an address */
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
+extern void bpf_task_release(struct task_struct *p) __ksym;
+extern void evbpf_no_such_kfunc(void) __ksym __weak;
+
+u64 r_tgid, r_ptgid, r_pid, r_pid_size, r_comm_size, r_has_pid, r_has_fake;
+u64 r_ringbuf, r_fake_enum, r_type_exists, r_type_missing, r_task_size;
+char r_comm[16];
+u64 r_hz, r_bpf_syscall, r_jit, r_kver, r_wrapper, r_missing_cfg;
+char r_localversion[32];
+u64 r_cpu_match, r_stext, r_kfunc_tgid, r_weak_kfunc;
+const volatile s32 target_pid;
+
+/* A global function: verified on its own, which needs func_info. */
+__attribute__((noinline)) int parent_tgid(u64 task_addr)
+{
+	struct task_struct *task = (void *)task_addr;
+
+	if (!task)
+		return -1;
+	return BPF_CORE_READ(task, real_parent, tgid);
+}
+
+SEC("raw_tp/sys_enter")
+int core_read(void *ctx)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	r_tgid = BPF_CORE_READ(task, tgid);
+	r_ptgid = parent_tgid((u64)task);
+	r_pid = BPF_CORE_READ(task, pid);
+	r_pid_size = bpf_core_field_size(task->pid);
+	r_comm_size = bpf_core_field_size(task->comm);
+	BPF_CORE_READ_STR_INTO(&r_comm, task, comm);
+	r_has_pid = bpf_core_field_exists(task->pid);
+	r_has_fake = bpf_core_field_exists(((struct task_struct___fake *)task)->evbpf_no_such_field);
+	r_ringbuf = bpf_core_enum_value(enum bpf_map_type, BPF_MAP_TYPE_RINGBUF);
+	r_fake_enum = bpf_core_enum_value_exists(enum bpf_map_type___fake, EVBPF_FAKE_MAP_TYPE);
+	r_type_exists = bpf_core_type_exists(struct task_struct);
+	r_type_missing = bpf_core_type_exists(struct evbpf_no_such_type);
+	r_task_size = bpf_core_type_size(struct task_struct);
+
+	r_hz = CONFIG_HZ;
+	r_bpf_syscall = CONFIG_BPF_SYSCALL;
+	r_jit = CONFIG_BPF_JIT;
+	r_kver = LINUX_KERNEL_VERSION;
+	r_wrapper = LINUX_HAS_SYSCALL_WRAPPER;
+	r_missing_cfg = CONFIG_EVBPF_NO_SUCH_OPTION;
+	__builtin_memcpy(r_localversion, CONFIG_LOCALVERSION, sizeof(r_localversion));
+
+	r_stext = (u64)&_stext;
+	return 0;
+}
+
+/* Typed per-CPU variable: the kernel resolves its address through
+ * kallsyms, so this loads only on kernels with CONFIG_KALLSYMS_ALL. */
+SEC("raw_tp/sys_enter")
+int core_ksym_var(void *ctx)
+{
+	r_cpu_match = BPF_CORE_READ((struct rq *)bpf_this_cpu_ptr(&runqueues), cpu) ==
+		      bpf_get_smp_processor_id();
+	return 0;
+}
+
+/* tc, run on a test packet: a type the generic kfuncs are registered for. */
+SEC("tc")
+int core_kfunc(struct __sk_buff *skb)
+{
+	struct task_struct *t = bpf_task_from_pid(target_pid);
+
+	/* Missing and weak: the call is dead code once the check reads 0. */
+	r_weak_kfunc = !!&evbpf_no_such_kfunc;
+	if (r_weak_kfunc)
+		evbpf_no_such_kfunc();
+	if (!t)
+		return 1;
+	r_kfunc_tgid = t->tgid;
+	bpf_task_release(t);
+	return 0;
+}

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CO-RE, .kconfig, .ksyms and kfuncs against the running kernel. The
+ * fixture (core_kernel.bpf.c) is compiled against the vmlinux.h that our
+ * own `evbpf btf dump` generated; its raw_tp program runs under
+ * BPF_PROG_TEST_RUN in this process's context, so what it reads about the
+ * current task is checked against getpid()/getppid()/prctl(), kconfig
+ * values against `zcat /proc/config.gz` (not our inflater), the typeless
+ * ksym against /proc/kallsyms, and kfunc results against getpid().
+ */
+#include <sys/prctl.h>
+#include <sys/utsname.h>
+
+#include "common.h"
+#include "internal.h"
+
+struct state {
+	int fds_before;
+	struct evbpf_object *obj;
+};
+
+static int setup(void **st)
+{
+	struct state *s = calloc(1, sizeof(*s));
+
+	s->fds_before = fd_count();
+	*st = s;
+	return 0;
+}
+
+static int teardown(void **st)
+{
+	struct state *s = *st;
+
+	evbpf_object_close(s->obj);
+	assert_int_equal(fd_count(), s->fds_before);
+	free(s);
+	return 0;
+}
+
+static struct evbpf_object *open_core(struct state *s)
+{
+	if (access(FIXTURE("core_kernel.bpf.o"), R_OK))
+		fail_msg("core_kernel.bpf.o was not built (no /sys/kernel/btf/vmlinux at build "
+		         "time?)");
+	assert_ok(evbpf_object_open_file(FIXTURE("core_kernel.bpf.o"), NULL, &s->obj));
+	return s->obj;
+}
+
+static uint64_t g64(struct evbpf_object *obj, const char *name)
+{
+	uint64_t v = 0;
+
+	assert_ok(evbpf_object_get_global(obj, name, &v, sizeof(v)));
+	return v;
+}
+
+static void run_raw_tp(struct evbpf_program *prog)
+{
+	uint64_t args[2] = {0, 0};
+	struct evbpf_test_run_opts opts = {
+	    .sz = sizeof(opts),
+	    .ctx_in = args,
+	    .ctx_size_in = sizeof(args),
+	};
+
+	assert_ok(evbpf_program_test_run(prog, &opts));
+	assert_int_equal(opts.retval, 0);
+}
+
+static struct evbpf_program *load_one(struct evbpf_object *obj, const char *name)
+{
+	struct evbpf_program *p = evbpf_object_find_program(obj, name);
+
+	assert_non_null(p);
+	assert_ok(evbpf_program_load(p));
+	return p;
+}
+
+static void test_core_read_current_task(void **st)
+{
+	struct state *s = *st;
+	struct evbpf_object *obj;
+	const struct evbpf_btf *vmlinux;
+	char comm[16] = {0}, r_comm[16] = {0};
+	int task_id;
+
+	REQUIRE_KERNEL();
+	obj = open_core(s);
+	run_raw_tp(load_one(obj, "core_read"));
+
+	assert_int_equal(g64(obj, "r_tgid"), getpid());
+	assert_int_equal(g64(obj, "r_ptgid"), getppid()); /* through a global subprogram */
+	assert_int_equal(g64(obj, "r_pid"), syscall(SYS_gettid));
+	assert_int_equal(g64(obj, "r_pid_size"), sizeof(pid_t));
+	assert_int_equal(g64(obj, "r_comm_size"), sizeof(comm));
+	assert_ok(prctl(PR_GET_NAME, comm));
+	assert_ok(evbpf_object_get_global(obj, "r_comm", r_comm, sizeof(r_comm)));
+	assert_string_equal(r_comm, comm);
+	assert_int_equal(g64(obj, "r_has_pid"), 1);
+	assert_int_equal(g64(obj, "r_has_fake"), 0);
+	assert_int_equal(g64(obj, "r_ringbuf"), BPF_MAP_TYPE_RINGBUF);
+	assert_int_equal(g64(obj, "r_fake_enum"), 0);
+	assert_int_equal(g64(obj, "r_type_exists"), 1);
+	assert_int_equal(g64(obj, "r_type_missing"), 0);
+	assert_ok(evbpf__vmlinux_btf(&vmlinux));
+	task_id = evbpf__btf_find(vmlinux, "task_struct", BTF_KIND_STRUCT);
+	assert_true(task_id > 0);
+	assert_int_equal(g64(obj, "r_task_size"), evbpf__btf_resolve_size(vmlinux, task_id));
+}
+
+static void test_func_and_line_info(void **st)
+{
+	struct state *s = *st;
+	struct evbpf_program *p;
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	REQUIRE_KERNEL();
+	p = load_one(open_core(s), "core_read");
+	memset(&info, 0, sizeof(info));
+	assert_ok(evbpf__bpf_obj_info(evbpf_program_fd(p), &info, &len));
+	/* core_read plus the global subprogram parent_tgid. */
+	assert_int_equal(info.nr_func_info, 2);
+	assert_true(info.nr_line_info > 10);
+	assert_true(info.btf_id > 0);
+}
+
+/* The value of NAME in the kernel config, read with zcat, or NULL. */
+static char *config_value(const char *name, char *buf, size_t size)
+{
+	char cmd[256], line[512];
+	size_t n = strlen(name);
+	FILE *f;
+	char *ret = NULL;
+
+	snprintf(cmd, sizeof(cmd),
+	         "zcat /proc/config.gz 2>/dev/null || cat /boot/config-$(uname -r)");
+	f = popen(cmd, "r");
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, name, n) || line[n] != '=')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(buf, size, "%s", line + n + 1);
+		ret = buf;
+	}
+	pclose(f);
+	return ret;
+}
+
+static void test_kconfig(void **st)
+{
+	struct state *s = *st;
+	struct evbpf_object *obj;
+	struct evbpf_map *kcfg;
+	char v[256], lv[32] = {0}, expect_lv[64];
+	struct utsname u;
+	unsigned a, b, c = 0;
+	uint32_t zero = 0;
+	uint8_t buf[256] = {0};
+
+	REQUIRE_KERNEL();
+	obj = open_core(s);
+	run_raw_tp(load_one(obj, "core_read"));
+
+	assert_non_null(config_value("CONFIG_HZ", v, sizeof(v)));
+	assert_int_equal(g64(obj, "r_hz"), strtoul(v, NULL, 10));
+	assert_non_null(config_value("CONFIG_BPF_SYSCALL", v, sizeof(v)));
+	assert_int_equal(g64(obj, "r_bpf_syscall"), v[0] == 'y');
+	if (config_value("CONFIG_BPF_JIT", v, sizeof(v)))
+		assert_int_equal(g64(obj, "r_jit"), v[0] == 'y' ? 1 : 2);
+	else
+		assert_int_equal(g64(obj, "r_jit"), 0);
+	assert_int_equal(g64(obj, "r_missing_cfg"), 0);
+	assert_ok(evbpf_object_get_global(obj, "r_localversion", lv, sizeof(lv)));
+	if (config_value("CONFIG_LOCALVERSION", v, sizeof(v))) {
+		/* v is quoted. */
+		snprintf(expect_lv, sizeof(expect_lv), "%.*s", (int)strlen(v) - 2, v + 1);
+		assert_string_equal(lv, expect_lv);
+	}
+	assert_ok(uname(&u));
+	assert_true(sscanf(u.release, "%u.%u.%u", &a, &b, &c) >= 2);
+	assert_int_equal(g64(obj, "r_kver"), (a << 16) + (b << 8) + (c > 255 ? 255 : c));
+#if defined(__x86_64__)
+	assert_int_equal(g64(obj, "r_wrapper"),
+	                 system("grep -q ' __x64_sys_getpid$' /proc/kallsyms") == 0);
+#endif
+	/* The values live in a frozen, read-only .kconfig array map. */
+	kcfg = evbpf_object_find_map(obj, ".kconfig");
+	assert_non_null(kcfg);
+	assert_true(evbpf_map_flags(kcfg) & BPF_F_RDONLY_PROG);
+	assert_true(evbpf_map_value_size(kcfg) <= sizeof(buf));
+	assert_int_equal(evbpf_map_update(kcfg, &zero, buf, 0), -EPERM);
+}
+
+static unsigned long long kallsyms_addr(const char *name)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[512], sym[256], type;
+	unsigned long long addr, found = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3 && !strcmp(sym, name)) {
+			found = addr;
+			break;
+		}
+	fclose(f);
+	return found;
+}
+
+static void test_ksyms(void **st)
+{
+	struct state *s = *st;
+	struct evbpf_object *obj;
+	struct evbpf_program *p;
+	unsigned long long stext = kallsyms_addr("_stext");
+	int err;
+
+	REQUIRE_KERNEL();
+	obj = open_core(s);
+	run_raw_tp(load_one(obj, "core_read"));
+	/* Typeless: the address from kallsyms (0 without CAP_SYSLOG). */
+	assert_true(stext != 0);
+	assert_int_equal(g64(obj, "r_stext"), stext);
+
+	/* Typed per-CPU variable: we pass its BTF id; the kernel then needs
+	 * its address from kallsyms, which only CONFIG_KALLSYMS_ALL has. */
+	p = evbpf_object_find_program(obj, "core_ksym_var");
+	assert_non_null(p);
+	err = evbpf_program_load(p);
+	if (kallsyms_addr("runqueues")) {
+		assert_ok(err);
+		run_raw_tp(p);
+		assert_int_equal(g64(obj, "r_cpu_match"), 1);
+	} else {
+		/* The kernel looked up the symbol our BTF id names. */
+		assert_int_equal(err, -ENOENT);
+		assert_non_null(strstr(evbpf_errmsg(), "'runqueues'"));
+	}
+}
+
+static void test_kfuncs(void **st)
+{
+	struct state *s = *st;
+	struct evbpf_object *obj;
+	struct evbpf_program *p;
+	int32_t pid = getpid();
+	uint8_t pkt[64];
+	struct evbpf_test_run_opts opts = {
+	    .sz = sizeof(opts),
+	    .data_in = pkt,
+	    .data_size_in = (uint32_t)test_packet(pkt, sizeof(pkt)),
+	};
+
+	REQUIRE_KERNEL();
+	obj = open_core(s);
+	assert_ok(evbpf_object_set_global(obj, "target_pid", &pid, sizeof(pid)));
+	p = load_one(obj, "core_kfunc");
+	assert_ok(evbpf_program_test_run(p, &opts));
+	assert_int_equal(opts.retval, 0);
+	assert_int_equal(g64(obj, "r_kfunc_tgid"), getpid());
+	/* The weak kfunc that does not exist read as absent. */
+	assert_int_equal(g64(obj, "r_weak_kfunc"), 0);
+}
+
+/*
+ * btf_path relocates against another BTF: core_reloc.bpf.o against the
+ * -DTARGET build. A poisoned relocation fails the load only where it is
+ * reached, with the poison marker in the verifier log.
+ */
+static void test_btf_path_and_poison(void **st)
+{
+	struct state *s = *st;
+	struct evbpf_open_opts opts = {.sz = sizeof(opts)};
+	struct evbpf_program *p;
+	uint64_t out[64];
+	int err;
+
+	char target[4096];
+
+	REQUIRE_KERNEL();
+	/* FIXTURE() returns a static buffer: keep a copy. */
+	snprintf(target, sizeof(target), "%s", FIXTURE("core_reloc_target.bpf.o"));
+	opts.btf_path = target;
+	assert_ok(evbpf_object_open_file(FIXTURE("core_reloc.bpf.o"), &opts, &s->obj));
+	p = evbpf_object_find_program(s->obj, "core_guarded");
+	assert_non_null(p);
+	assert_ok(evbpf_program_load(p));
+	run_raw_tp(p);
+	assert_ok(evbpf_object_get_global(s->obj, "out", out, sizeof(out)));
+	assert_int_equal(out[0], 0);  /* c does not exist in the target */
+	assert_int_equal(out[1], 8);  /* b moved to offset 8 in the target */
+	assert_int_equal(out[2], 99); /* the guarded read of c was skipped */
+
+	p = evbpf_object_find_program(s->obj, "core_types");
+	err = evbpf_program_load(p);
+	assert_true(err < 0);
+	assert_non_null(strstr(evbpf_errmsg(), "195896080"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_core_read_current_task, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_func_and_line_info, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_kconfig, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ksyms, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_kfuncs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_btf_path_and_poison, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
