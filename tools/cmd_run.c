@@ -99,16 +99,18 @@ static void run_fail(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* The library's detail as one line: its first line and, for a verifier
- * rejection, the log line that says why. */
-static void run_fail_lib(const char *what, int err)
+/* The library's detail as one line, after "what: " (when what is set) and
+ * before hint: its first line and, for a verifier rejection, the log line
+ * that says why. */
+static void run_fail_lib_hint(const char *what, int err, const char *hint)
 {
 	const char *msg = evbpf_errmsg();
-	const char *nl, *reason = NULL;
+	const char *nl, *reason = NULL, *tail;
 	size_t reason_len = 0;
+	int head_len;
 
 	if (!msg[0]) {
-		run_fail("%s: %s", what, evbpf_strerror(err));
+		run_fail("%s%s%s%s", what ? what : "", what ? ": " : "", evbpf_strerror(err), hint);
 		return;
 	}
 	nl = strchr(msg, '\n');
@@ -124,13 +126,18 @@ static void run_fail_lib(const char *what, int err)
 		}
 		p = end;
 	}
-	if (reason) {
-		const char *tail = strstr(msg, "; verifier log tail:");
-		int head_len = tail && tail < nl ? (int)(tail - msg) : (int)(nl - msg);
+	head_len = nl ? (int)(nl - msg) : (int)strlen(msg);
+	tail = strstr(msg, "; verifier log tail:");
+	if (reason && tail && tail - msg < head_len)
+		head_len = (int)(tail - msg);
+	run_fail("%s%s%.*s%s%.*s%s", what ? what : "", what ? ": " : "", head_len, msg,
+	         reason ? "; verifier: " : "", reason ? (int)reason_len : 0, reason ? reason : "",
+	         hint);
+}
 
-		run_fail("%s: %.*s; verifier: %.*s", what, head_len, msg, (int)reason_len, reason);
-	} else
-		run_fail("%s: %.*s", what, nl ? (int)(nl - msg) : (int)strlen(msg), msg);
+static void run_fail_lib(const char *what, int err)
+{
+	run_fail_lib_hint(what, err, "");
 }
 
 /* ------------------------------------------------------------ records */
@@ -529,28 +536,24 @@ static int attach_all(struct run *r)
 		if (evbpf_program_fd(p) < 0)
 			continue; /* not loaded (autoload off) */
 		err = attach_typed(r, p, &link);
-		if (err == 1) {
+		if (err == 1)
 			err = evbpf_program_attach(p, &link);
-			if (err == -ENOTSUP || err == -EOPNOTSUPP) {
-				uint32_t type = evbpf_program_type(p);
-				const char *hint =
-				    type == BPF_PROG_TYPE_XDP || type == BPF_PROG_TYPE_SCHED_CLS
-				        ? " (give --iface IFNAME)"
-				    : evbpf__sec_def_find(evbpf_program_section(p)) &&
-				            evbpf__sec_def_find(evbpf_program_section(p))->attach ==
-				                EVBPF_ATTACH_CGROUP
-				        ? " (give --cgroup PATH)"
-				        : "";
-
-				snprintf(what, sizeof(what), "prog '%s'%s", evbpf_program_name(p),
-				         hint);
-				run_fail_lib(what, err);
-				return err;
-			}
-		}
 		if (err) {
-			snprintf(what, sizeof(what), "prog '%s': attach", evbpf_program_name(p));
-			run_fail_lib(what, err);
+			const struct evbpf_sec_def *def =
+			    evbpf__sec_def_find(evbpf_program_section(p));
+			uint32_t type = evbpf_program_type(p);
+			const char *hint = "";
+
+			if (type == BPF_PROG_TYPE_XDP || type == BPF_PROG_TYPE_SCHED_CLS)
+				hint = " (evbpf run: give --iface IFNAME)";
+			else if (def && def->attach == EVBPF_ATTACH_CGROUP)
+				hint = " (evbpf run: give --cgroup PATH)";
+			if (err != -ENOTSUP && err != -EOPNOTSUPP)
+				hint = "";
+			/* Library messages about a program already name it. */
+			snprintf(what, sizeof(what), "prog '%s'", evbpf_program_name(p));
+			run_fail_lib_hint(strncmp(evbpf_errmsg(), "prog '", 6) ? what : NULL, err,
+			                  hint);
 			return err;
 		}
 		r->links[r->nr_links++] = link;
