@@ -75,12 +75,11 @@ const char *evbpf__attach_btf_load_hint(const struct evbpf_program *prog, int er
 
 	if (err != -EPERM && err != -524 /* ENOTSUPP */ && err != -EOPNOTSUPP)
 		return "";
-	trampoline = prog->prog_type == BPF_PROG_TYPE_EXT ||
-		     prog->prog_type == BPF_PROG_TYPE_LSM ||
-		     (prog->prog_type == BPF_PROG_TYPE_TRACING &&
-		      (prog->expected_attach_type == BPF_TRACE_FENTRY ||
-		       prog->expected_attach_type == BPF_TRACE_FEXIT ||
-		       prog->expected_attach_type == BPF_MODIFY_RETURN));
+	trampoline = prog->prog_type == BPF_PROG_TYPE_EXT || prog->prog_type == BPF_PROG_TYPE_LSM ||
+	             (prog->prog_type == BPF_PROG_TYPE_TRACING &&
+	              (prog->expected_attach_type == BPF_TRACE_FENTRY ||
+	               prog->expected_attach_type == BPF_TRACE_FEXIT ||
+	               prog->expected_attach_type == BPF_MODIFY_RETURN));
 	if (!trampoline)
 		return "";
 	if (err == -EPERM)
