@@ -50,13 +50,18 @@ struct test_loop {
 	enum backend kind;
 	int fds_before;
 	struct evbpf_reactor *reactor;
+	void (*soon_fn)(void *arg);
+	void *soon_arg;
+	bool soon_init;
 #ifdef EVBPF_TEST_HAVE_UV
 	uv_loop_t uv;
 	uv_timer_t uv_watchdog;
+	uv_timer_t uv_soon;
 #endif
 #ifdef EVBPF_TEST_HAVE_EV
 	struct ev_loop *ev;
 	ev_timer ev_watchdog;
+	ev_timer ev_soon;
 #endif
 };
 
@@ -133,6 +138,50 @@ static inline void tl_init(struct test_loop *tl, enum backend kind)
 	fail_msg("backend %s not built", backend_name(kind));
 }
 
+#ifdef EVBPF_TEST_HAVE_UV
+static void uv_soon_fired(uv_timer_t *t)
+{
+	struct test_loop *tl = t->data;
+
+	tl->soon_fn(tl->soon_arg);
+}
+#endif
+#ifdef EVBPF_TEST_HAVE_EV
+static void ev_soon_fired(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct test_loop *tl = w->data;
+
+	(void)loop;
+	(void)revents;
+	tl->soon_fn(tl->soon_arg);
+}
+#endif
+
+/* Call fn(arg) on the loop thread at the next iteration, after the timers
+ * started before this call (such as a consumer's start-up drain). */
+static inline void tl_soon(struct test_loop *tl, void (*fn)(void *), void *arg)
+{
+	tl->soon_fn = fn;
+	tl->soon_arg = arg;
+#ifdef EVBPF_TEST_HAVE_UV
+	if (tl->kind == BACKEND_UV) {
+		if (!tl->soon_init)
+			assert_int_equal(uv_timer_init(&tl->uv, &tl->uv_soon), 0);
+		tl->soon_init = true;
+		tl->uv_soon.data = tl;
+		assert_int_equal(uv_timer_start(&tl->uv_soon, uv_soon_fired, 0, 0), 0);
+		return;
+	}
+#endif
+#ifdef EVBPF_TEST_HAVE_EV
+	if (tl->kind == BACKEND_EV) {
+		ev_timer_init(&tl->ev_soon, ev_soon_fired, 0., 0.);
+		tl->ev_soon.data = tl;
+		ev_timer_start(tl->ev, &tl->ev_soon);
+	}
+#endif
+}
+
 /* Run the loop until nothing keeps it alive. */
 static inline void tl_run(struct test_loop *tl)
 {
@@ -183,6 +232,8 @@ static inline void tl_finish(struct test_loop *tl)
 #ifdef EVBPF_TEST_HAVE_UV
 	if (tl->kind == BACKEND_UV) {
 		uv_close((uv_handle_t *)&tl->uv_watchdog, NULL);
+		if (tl->soon_init)
+			uv_close((uv_handle_t *)&tl->uv_soon, NULL);
 		uv_run(&tl->uv, UV_RUN_DEFAULT);
 		assert_int_equal(uv_loop_close(&tl->uv), 0);
 	}
