@@ -756,16 +756,20 @@ static bool named_like_map(const char *sname, const char *map_name)
 			break;
 		}
 	}
-	if (!strcmp(sname, base))
-		return true;
-	/* events -> event, exec_events -> exec_event */
-	if (len > 1 && base[len - 1] == 's' && slen == len - 1 && !strncmp(sname, base, len - 1))
-		return true;
-	/* exec -> exec_event, exec_event_t */
-	if (slen > len && !strncmp(sname, base, len) &&
-	    (!strcmp(sname + len, "_event") || !strcmp(sname + len, "_event_t") ||
-	     !strcmp(sname + len, "_t")))
-		return true;
+	/* events -> event, exec_events -> exec_event; then each of the two
+	 * with _event, _event_t or _t after it (flows -> flow_event). */
+	for (int singular = 0; singular < 2; singular++) {
+		static const char *const tails[] = {"", "_event", "_event_t", "_t"};
+		size_t n = len - (size_t)singular;
+
+		if (singular && (len < 2 || base[len - 1] != 's'))
+			break;
+		if (slen < n || strncmp(sname, base, n))
+			continue;
+		for (size_t t = 0; t < EVBPF_ARRAY_SIZE(tails); t++)
+			if (!strcmp(sname + n, tails[t]))
+				return true;
+	}
 	return false;
 }
 

@@ -314,7 +314,7 @@ static void test_lookup_and_guess(void **state)
 {
 	struct btf_builder *b = bb_new();
 	uint32_t u32 = add_uint(b, "unsigned int", 4, 0);
-	uint32_t event, other, anon, td, mapdef, var, ds, e;
+	uint32_t event, other, anon, td, mapdef, var, ds, e, flow;
 
 	event = bb_struct(b, "event", 12, 3);
 	bb_member(b, "a", u32, 0);
@@ -332,6 +332,10 @@ static void test_lookup_and_guess(void **state)
 	ds = bb_datasec(b, ".maps", 1);
 	bb_secinfo(b, var, 0, 24);
 	e = add_enum(b, "e", 4, 0);
+	flow = bb_struct(b, "flow_event", 28, 1);
+	bb_member(b, "f", u32, 0);
+	bb_struct(b, "zzz", 28, 1);
+	bb_member(b, "z", u32, 0);
 	struct evbpf_btf *btf = parse(b);
 	char name[64];
 
@@ -353,6 +357,11 @@ static void test_lookup_and_guess(void **state)
 	assert_int_equal(json_btf_guess_record_type(btf, "events", 0, 12, false), event);
 	assert_int_equal(json_btf_guess_record_type(btf, "event_rb", 0, 12, false), event);
 	assert_int_equal(json_btf_guess_record_type(btf, "rb", 0, 12, false), 0);
+	/* flows -> flow_event, flow_events -> flow_event, not zzz. */
+	assert_int_equal(json_btf_guess_record_type(btf, "flows", 0, 28, false), flow);
+	assert_int_equal(json_btf_guess_record_type(btf, "flow_events", 0, 28, false), flow);
+	assert_int_equal(json_btf_guess_record_type(btf, "flow_ringbuf", 0, 28, false), flow);
+	assert_int_equal(json_btf_guess_record_type(btf, "packets", 0, 28, false), 0);
 	/* The only 20-byte struct, named through its typedef. */
 	assert_int_equal(json_btf_guess_record_type(btf, "rb", 0, 20, false), td);
 	/* Perf records are padded: 20 + 4 rounds to 24, so 20 bytes read 20. */
