@@ -76,7 +76,13 @@ build() {
 demo() {
 	local dir=$BUILT_DIR
 	if [ -x "$dir/examples/execsnoop/execsnoop" ]; then
-		exec "$dir/examples/execsnoop/execsnoop" "$@"
+		# Every exec and process exit on the machine until Ctrl-C
+		# (examples/execsnoop/README.md); loading BPF needs root.
+		echo "== execsnoop: process starts and exits, Ctrl-C to stop" >&2
+		if [ "$(id -u)" -eq 0 ]; then
+			exec "$dir/examples/execsnoop/execsnoop" "$@"
+		fi
+		exec sudo "$dir/examples/execsnoop/execsnoop" "$@"
 	fi
 	echo "== evbpf inspect tests/bpf/loader.bpf.c"
 	"$dir/tools/evbpf" inspect "$dir/tests/bpf/loader.bpf.o"
