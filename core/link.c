@@ -136,6 +136,30 @@ EVBPF_API int evbpf_link_detach(struct evbpf_link *link)
 	return 0;
 }
 
+EVBPF_API int evbpf_link_update(struct evbpf_link *link, const struct evbpf_program *prog)
+{
+	union bpf_attr attr;
+	int err;
+
+	if (!link || !prog)
+		return evbpf__err(-EINVAL, "link update: NULL argument");
+	if (link->fd < 0)
+		return evbpf__err(-ENOTSUP, "link update: %s is a %s attachment, not a BPF link",
+		                  link->desc, link->kind);
+	if (prog->fd < 0)
+		return evbpf__err(-ENOENT, "link update: prog '%s' is not loaded", prog->name);
+	memset(&attr, 0, sizeof(attr));
+	attr.link_update.link_fd = (uint32_t)link->fd;
+	attr.link_update.new_prog_fd = (uint32_t)prog->fd;
+	err = evbpf__bpf(BPF_LINK_UPDATE, &attr, sizeof(attr));
+	if (err)
+		return evbpf__err(err, "link update (%s) to prog '%s': BPF_LINK_UPDATE: %s%s",
+		                  link->desc, prog->name, evbpf_strerror(err),
+		                  err == -EOPNOTSUPP ? " (this kind of link cannot be updated)"
+		                                     : "");
+	return 0;
+}
+
 EVBPF_API int evbpf_link_pin(struct evbpf_link *link, const char *path)
 {
 	union bpf_attr attr;

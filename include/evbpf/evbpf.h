@@ -291,6 +291,13 @@ EVBPF_API const char *evbpf_link_description(const struct evbpf_link *link);
 EVBPF_API int evbpf_link_detach(struct evbpf_link *link);
 
 /*
+ * Replace the program behind a BPF link without detaching (BPF_LINK_UPDATE;
+ * cgroup, XDP, TCX, netns, sockmap links). The new program must be loaded
+ * and of the same type and attach type. -ENOTSUP for other attachments.
+ */
+EVBPF_API int evbpf_link_update(struct evbpf_link *link, const struct evbpf_program *prog);
+
+/*
  * Pin a BPF link on bpffs so that it stays attached after the process
  * exits; evbpf_link_unpin() removes that pin. -ENOTSUP for attachments
  * that are not BPF links (netlink, BPF_PROG_ATTACH, socket options, perf

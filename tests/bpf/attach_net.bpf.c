@@ -12,6 +12,7 @@ enum {
 	C_SK_LOOKUP,
 	C_REUSEPORT,
 	C_FLOW,
+	C_XDP2,
 	C_NR,
 };
 
@@ -41,6 +42,14 @@ SEC("xdp")
 int net_xdp(struct xdp_md *ctx)
 {
 	bump(C_XDP);
+	return XDP_PASS;
+}
+
+/* The replacement for evbpf_link_update(). */
+SEC("xdp")
+int net_xdp2(struct xdp_md *ctx)
+{
+	bump(C_XDP2);
 	return XDP_PASS;
 }
 

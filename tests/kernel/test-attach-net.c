@@ -27,6 +27,7 @@ enum {
 	C_SK_LOOKUP,
 	C_REUSEPORT,
 	C_FLOW,
+	C_XDP2,
 };
 
 #define ADDR_A "10.251.0.1"
@@ -221,6 +222,35 @@ static void test_xdp_link(void **st)
 	REQUIRE_KERNEL();
 	check_xdp(*st, 0, "bpf_link");
 	check_xdp(*st, EVBPF_XDP_SKB_MODE, "bpf_link");
+}
+
+static void test_xdp_link_update(void **st)
+{
+	struct state *s = *st;
+	struct evbpf_program *p1, *p2;
+	uint64_t n1, n2;
+
+	REQUIRE_KERNEL();
+	p1 = load(s, "net_xdp");
+	p2 = load(s, "net_xdp2");
+	assert_ok(evbpf_program_attach_xdp(p1, ifindex_a, 0, &s->links[0]));
+	assert_int_equal(send_across(fd_b, fd_a, ADDR_A, 2), 2);
+	n1 = count(s, C_XDP);
+	assert_true(n1 >= 2);
+	/* Swap the program in place: the second one sees the traffic now. */
+	assert_ok(evbpf_link_update(s->links[0], p2));
+	assert_int_equal(send_across(fd_b, fd_a, ADDR_A, 2), 2);
+	n2 = count(s, C_XDP2);
+	assert_true(n2 >= 2);
+	assert_int_equal(count(s, C_XDP), n1);
+	destroy(s, 0);
+	assert_int_equal(send_across(fd_b, fd_a, ADDR_A, 2), 2);
+	assert_int_equal(count(s, C_XDP2), n2);
+	/* A netlink attachment is not a BPF link. */
+	assert_ok(evbpf_program_attach_xdp(p1, ifindex_a, EVBPF_XDP_NETLINK, &s->links[0]));
+	assert_int_equal(evbpf_link_update(s->links[0], p2), -ENOTSUP);
+	assert_non_null(strstr(evbpf_errmsg(), "not a BPF link"));
+	destroy(s, 0);
 }
 
 static void test_xdp_netlink(void **st)
@@ -499,6 +529,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_xdp_link, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_xdp_link_update, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_xdp_netlink, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_xdp_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tc_tcx, setup, teardown),
