@@ -711,6 +711,112 @@ static void test_datasec_bad_entries(void **st)
 	free(bb);
 }
 
+/* ------------------------------------------------------------- .BTF.ext */
+
+struct ext_hdr {
+	uint16_t magic;
+	uint8_t version, flags;
+	uint32_t hdr_len;
+	uint32_t func_info_off, func_info_len;
+	uint32_t line_info_off, line_info_len;
+	uint32_t core_relo_off, core_relo_len;
+};
+
+/*
+ * base_object() with a .BTF holding FUNC "prog" and a .BTF.ext whose
+ * func_info has one block for section "xdp": {rec_size, name_off, count,
+ * records...}. words[] after the header is the func_info table, which the
+ * caller may break; func_len is its length in bytes.
+ */
+static uint8_t *ext_object(const uint32_t *words, size_t nwords, size_t *size)
+{
+	struct btf_builder *bb = bb_new();
+	struct elf_builder *b = base_object(NULL);
+	uint8_t ext[512], *btf, *buf;
+	struct ext_hdr h = {
+	    .magic = 0xeB9F,
+	    .version = 1,
+	    .hdr_len = sizeof(h),
+	    .func_info_len = (uint32_t)(nwords * 4),
+	};
+	size_t btf_size;
+	uint32_t i = bb_int(bb, "int", 4);
+	uint32_t proto = bb_type(bb, NULL, BTF_KIND_FUNC_PROTO, 0, 0, i);
+
+	bb_type(bb, "prog", BTF_KIND_FUNC, 1 /* global */, 0, proto);
+	bb_str(bb, "xdp");
+	btf = bb_finish(bb, &btf_size);
+	memcpy(ext, &h, sizeof(h));
+	memcpy(ext + sizeof(h), words, nwords * 4);
+	eb_add_sec(b, ".BTF", SHT_PROGBITS, 0, btf, btf_size);
+	eb_add_sec(b, ".BTF.ext", SHT_PROGBITS, 0, ext, sizeof(h) + nwords * 4);
+	buf = eb_finish(b, size);
+	free(btf);
+	free(bb);
+	free(b);
+	return buf;
+}
+
+/* The string offset of "xdp" in ext_object()'s BTF: after "int" and "prog". */
+#define XDP_STR 10
+
+static void test_btf_ext_truncated_header(void **st)
+{
+	static const uint32_t good[] = {8, XDP_STR, 1, 0, 3};
+	size_t size;
+	uint8_t *buf = ext_object(good, 5, &size);
+	Elf64_Shdr *sh;
+	struct ext_hdr *h;
+
+	expect_ok(buf, size);
+	sh = eb_shdr_by_name(buf, ".BTF.ext");
+	h = (struct ext_hdr *)(buf + sh->sh_offset);
+	sh->sh_size = 10;
+	expect_fail(buf, size, ".BTF.ext: 10 bytes is too short for the header");
+	sh->sh_size = sizeof(*h) + sizeof(good);
+	h->hdr_len = 4096;
+	expect_fail(buf, size, ".BTF.ext: header length 4096 is invalid");
+	h->hdr_len = sizeof(*h);
+	h->func_info_len = 0x7ffffff0;
+	expect_fail(buf, size, ".BTF.ext: a table runs past the end");
+	h->func_info_len = sizeof(good);
+	h->func_info_off = UINT32_MAX - 4; /* offset + length wraps */
+	expect_fail(buf, size, ".BTF.ext: a table runs past the end");
+	free(buf);
+}
+
+static void test_btf_ext_records_past_section(void **st)
+{
+	static const uint32_t many[] = {8, XDP_STR, 1000, 0, 3};
+	static const uint32_t short_block[] = {8, XDP_STR};
+	static const uint32_t tiny_rec[] = {4, XDP_STR, 1, 0};
+	static const uint32_t bad_name[] = {8, 5000, 1, 0, 3};
+	static const uint32_t bad_type[] = {8, XDP_STR, 1, 0, 99};
+	static const uint32_t bad_off[] = {8, XDP_STR, 1, 3, 3};
+	size_t size;
+	uint8_t *buf;
+
+	buf = ext_object(many, 5, &size);
+	expect_fail(buf, size,
+	            "func_info: section 'xdp': 1000 records of 8 bytes run past the table");
+	free(buf);
+	buf = ext_object(short_block, 2, &size);
+	expect_fail(buf, size, "func_info: block header at 4 is truncated");
+	free(buf);
+	buf = ext_object(tiny_rec, 4, &size);
+	expect_fail(buf, size, "func_info: record size 4 is invalid");
+	free(buf);
+	buf = ext_object(bad_name, 5, &size);
+	expect_fail(buf, size, "func_info: section name offset 5000 is invalid");
+	free(buf);
+	buf = ext_object(bad_type, 5, &size);
+	expect_fail(buf, size, "record #0: type [99] is invalid");
+	free(buf);
+	buf = ext_object(bad_off, 5, &size);
+	expect_fail(buf, size, "insn_off 3 is not at an instruction");
+	free(buf);
+}
+
 /* ----------------------------------------------------------------- maps */
 
 static void test_ringbuf_absurd_size(void **st)
@@ -992,6 +1098,8 @@ int main(void)
 	    cmocka_unit_test(test_btf_ids_past_the_end),
 	    cmocka_unit_test(test_btf_align_bounded),
 	    cmocka_unit_test(test_datasec_bad_entries),
+	    cmocka_unit_test(test_btf_ext_truncated_header),
+	    cmocka_unit_test(test_btf_ext_records_past_section),
 	    cmocka_unit_test(test_ringbuf_absurd_size),
 	    cmocka_unit_test(test_perf_array_absurd_sizes),
 	    cmocka_unit_test(test_map_value_type_too_large),
