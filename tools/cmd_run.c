@@ -83,6 +83,7 @@ struct run {
 	struct evbpf_reactor *reactor;
 	uint64_t records;
 	bool done;
+	int write_errno; /* stdout failed: why */
 	struct jbuf line;
 };
 
@@ -222,7 +223,13 @@ static int emit_record(struct run_map *m, int cpu, const void *data, size_t size
 		stop_run(r);
 		return -ENOMEM;
 	}
-	fwrite(b->p, 1, b->len, stdout);
+	if (fwrite(b->p, 1, b->len, stdout) != b->len || ferror(stdout)) {
+		/* The reader went away (a closed pipe) or the disk is full:
+		 * nothing more can be shown, so stop and detach. */
+		r->write_errno = errno ? errno : EIO;
+		stop_run(r);
+		return -EIO;
+	}
 	r->records++;
 	if (r->opts.count && r->records >= r->opts.count) {
 		stop_run(r);
@@ -671,9 +678,13 @@ static int run_cmd(int argc, char **argv)
 	ret = 0;
 out:
 	teardown(&r);
-	if (ret == 0 && ferror(stdout)) {
-		run_fail("writing stdout failed");
-		ret = 1;
+	if (ret == 0 && (ferror(stdout) || r.write_errno)) {
+		/* A closed pipe (evbpf run ... | head) is a normal way to stop. */
+		if (r.write_errno != EPIPE) {
+			run_fail("writing stdout: %s",
+			         strerror(r.write_errno ? r.write_errno : EIO));
+			ret = 1;
+		}
 	}
 	if (r.opts.verbose && ret == 0)
 		fprintf(stderr, "evbpf: run: %llu record(s)\n", (unsigned long long)r.records);
