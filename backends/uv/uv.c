@@ -32,8 +32,17 @@ struct evbpf_reactor_io {
 	void *arg;
 };
 
+/*
+ * A timer is a uv_timer_t plus a uv_idle_t for timeout 0: libuv (before
+ * 1.45) runs a timer re-armed with timeout 0 from a timer callback again
+ * in the same pass over the timers, so "next iteration" would never yield
+ * to the poll phase. An idle handle started from a callback runs at the
+ * next iteration's idle phase, and makes that iteration's poll not block.
+ */
 struct evbpf_reactor_timer {
 	uv_timer_t timer;
+	uv_idle_t idle;
+	int open_handles; /* freed when both close callbacks ran */
 	evbpf_reactor_timer_fn fn;
 	void *arg;
 };
@@ -114,6 +123,22 @@ static void on_timer(uv_timer_t *timer)
 	t->fn(t->arg);
 }
 
+static void on_idle(uv_idle_t *idle)
+{
+	struct evbpf_reactor_timer *t = idle->data;
+
+	uv_idle_stop(&t->idle);
+	t->fn(t->arg);
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+	struct evbpf_reactor_timer *t = h->data;
+
+	if (--t->open_handles == 0)
+		free(t);
+}
+
 static int uv_timer_open(struct evbpf_reactor *r, evbpf_reactor_timer_fn fn, void *arg,
                          struct evbpf_reactor_timer **timerp)
 {
@@ -127,7 +152,11 @@ static int uv_timer_open(struct evbpf_reactor *r, evbpf_reactor_timer_fn fn, voi
 		free(t);
 		return uv_to_errno(err);
 	}
+	/* uv_idle_init cannot fail. */
+	uv_idle_init(loop_of(r), &t->idle);
+	t->open_handles = 2;
 	t->timer.data = t;
+	t->idle.data = t;
 	t->fn = fn;
 	t->arg = arg;
 	*timerp = t;
@@ -136,19 +165,28 @@ static int uv_timer_open(struct evbpf_reactor *r, evbpf_reactor_timer_fn fn, voi
 
 static int uv_timer_start_op(struct evbpf_reactor_timer *t, uint64_t timeout_ms, uint64_t repeat_ms)
 {
-	int err = uv_timer_start(&t->timer, on_timer, timeout_ms, repeat_ms);
+	int err;
 
+	if (timeout_ms == 0 && repeat_ms == 0) {
+		uv_timer_stop(&t->timer);
+		err = uv_idle_start(&t->idle, on_idle);
+	} else {
+		uv_idle_stop(&t->idle);
+		err = uv_timer_start(&t->timer, on_timer, timeout_ms, repeat_ms);
+	}
 	return err ? uv_to_errno(err) : 0;
 }
 
 static void uv_timer_stop_op(struct evbpf_reactor_timer *t)
 {
 	uv_timer_stop(&t->timer);
+	uv_idle_stop(&t->idle);
 }
 
 static void uv_timer_close(struct evbpf_reactor_timer *t)
 {
-	uv_close((uv_handle_t *)&t->timer, free_handle);
+	uv_close((uv_handle_t *)&t->timer, timer_closed);
+	uv_close((uv_handle_t *)&t->idle, timer_closed);
 }
 
 static void on_work(uv_work_t *req)

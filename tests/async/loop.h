@@ -379,14 +379,19 @@ static inline uint64_t global_u64(struct evbpf_object *obj, const char *name)
  * and it has the size the fixture gives seq. */
 static inline bool record_ok(const void *data, size_t size, uint64_t seq, bool vary)
 {
-	const uint64_t *w = data;
+	/* Perf samples are only 4-byte aligned (a u32 size precedes the raw
+	 * data), so words are copied out rather than read in place. */
+	const uint8_t *p = data;
 	size_t words = vary ? 1 + seq % 33 : 2;
+	uint64_t w;
 
-	if (size < words * 8 || w[0] != seq)
+	if (size < words * 8)
 		return false;
-	for (size_t i = 1; i < words; i++)
-		if (w[i] != seq * 1000 + i)
+	for (size_t i = 0; i < words; i++) {
+		memcpy(&w, p + i * 8, sizeof(w));
+		if (w != (i ? seq * 1000 + i : seq))
 			return false;
+	}
 	return true;
 }
 

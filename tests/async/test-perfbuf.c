@@ -84,7 +84,7 @@ static void test_concurrent_per_cpu_order(void **st)
 	struct producer_cfg cfg = {.vary_size = 1};
 	struct evbpf_object *obj;
 	struct pb_ctx c;
-	struct producer p = {.total = 20000, .chunk = 256, .window = 1024, .pin_cpu = -1};
+	struct producer p = {.total = 20000, .chunk = 1024, .window = 4096, .pin_cpu = -1};
 	struct evbpf_async_stats stats = {.sz = sizeof(stats)};
 
 	REQUIRE_KERNEL();
@@ -93,9 +93,9 @@ static void test_concurrent_per_cpu_order(void **st)
 	ctx_init(&c, 20000);
 	c.vary = true;
 	c.expect = 20000;
-	/* 1 MiB per CPU: room for 2 * (window + chunk) of the largest records. */
-	assert_ok(evbpf_perfbuf_new(evbpf_object_find_map(obj, "perf"), 256, on_sample, on_lost, &c,
-	                            &c.pb));
+	/* 4 MiB per CPU: room for 2 * (window + chunk) of the largest records. */
+	assert_ok(evbpf_perfbuf_new(evbpf_object_find_map(obj, "perf"), 1024, on_sample, on_lost,
+	                            &c, &c.pb));
 	assert_true(evbpf_perfbuf_cpu_count(c.pb) >= 1);
 	assert_ok(evbpf_perfbuf_start(c.pb, tl.reactor));
 	p.prog = evbpf_object_find_program(obj, "perf_produce");
@@ -213,17 +213,17 @@ static void test_wrapped_records(void **st)
 	REQUIRE_KERNEL();
 	obj = open_producers(&cfg);
 	prog = evbpf_object_find_program(obj, "perf_produce");
-	ctx_init(&c, 3000);
+	ctx_init(&c, 1000);
 	c.vary = true;
 	/* One page per CPU; records of 8..264 bytes; the ring wraps every
-	 * ~30 records, so many records straddle its end. */
+	 * ~27 records, so dozens of records straddle its end. */
 	assert_ok(
 	    evbpf_perfbuf_new(evbpf_object_find_map(obj, "perf"), 1, on_sample, on_lost, &c, &pb));
-	for (int i = 0; i < 300; i++) {
+	for (int i = 0; i < 100; i++) {
 		produce_on(prog, 10, 0);
 		assert_int_equal(evbpf_perfbuf_consume(pb), 10);
 	}
-	assert_int_equal(atomic_load(&c.consumed), 3000);
+	assert_int_equal(atomic_load(&c.consumed), 1000);
 	assert_int_equal(c.lost, 0);
 	assert_false(c.bad);
 	evbpf_perfbuf_free(pb);
