@@ -896,10 +896,10 @@ static int parse_owned(uint8_t *raw, size_t size, const struct evbpf_btf *base, 
 	}
 	memset(&hdr, 0, sizeof(hdr));
 	memcpy(&hdr, raw, size < sizeof(hdr) ? size : sizeof(hdr));
-	if (hdr.magic != BTF_MAGIC)
-		err = evbpf__err(hdr.magic == 0x9FEB ? -ENOTSUP : -EINVAL,
-		                 "btf: bad magic 0x%04x (big-endian BTF is not supported)",
-		                 hdr.magic);
+	if (hdr.magic == 0x9FEB)
+		err = evbpf__err(-ENOTSUP, "btf: big-endian BTF is not supported");
+	else if (hdr.magic != BTF_MAGIC)
+		err = evbpf__err(-EINVAL, "btf: bad magic 0x%04x: not BTF", hdr.magic);
 	else if (hdr.version != BTF_VERSION)
 		err = evbpf__err(-ENOTSUP, "btf: unsupported version %u", hdr.version);
 	else if (size < sizeof(hdr) || hdr.hdr_len < sizeof(hdr) || hdr.hdr_len > size)

@@ -43,6 +43,7 @@ struct dump {
 	uint8_t *state;
 	uint8_t *declared; /* forward declaration printed */
 	uint8_t *refs;     /* how many types refer to this one (saturating) */
+	uint8_t *aligns;   /* memoized alignment as printed (0: not known yet) */
 	char **names;      /* unique C names of named types */
 	struct name_map tags, idents;
 	int depth;
@@ -251,14 +252,59 @@ static const char *c_name(const struct dump *d, uint32_t id)
 
 /* ------------------------------------------------------------ layout */
 
-static int natural_align(const struct dump *d, uint32_t id)
-{
-	int a = evbpf__btf_align(d->btf, id);
+static bool is_packed(struct dump *d, const struct btf_type *t);
 
-	return a > 0 ? a : 1;
+/*
+ * The alignment a type gets in the printed C: natural alignment, except
+ * that a struct printed packed is aligned to 1 (so a packed struct nested
+ * at an odd offset does not make its container look packed too).
+ */
+static int natural_align(struct dump *d, uint32_t id)
+{
+	const struct btf_type *t;
+	int r;
+
+	r = evbpf__btf_skip_mods(d->btf, id);
+	for (int depth = 0; r > 0 && depth < 32; depth++) {
+		t = T(d, (uint32_t)r);
+		if (evbpf__btf_kind(t) != BTF_KIND_ARRAY)
+			break;
+		r = evbpf__btf_skip_mods(d->btf, ((const struct btf_array *)(t + 1))->type);
+	}
+	if (r <= 0)
+		return 1;
+	id = (uint32_t)r;
+	t = T(d, id);
+	if (evbpf__btf_kind(t) != BTF_KIND_STRUCT && evbpf__btf_kind(t) != BTF_KIND_UNION) {
+		int a = evbpf__btf_align(d->btf, id);
+
+		return a > 0 ? a : 1;
+	}
+	if (d->aligns[id])
+		return d->aligns[id];
+	if (d->depth > DUMP_MAX_DEPTH)
+		return 1;
+	d->depth++;
+	d->aligns[id] = 1; /* provisional, in case of a (malformed) cycle */
+	if (is_packed(d, t)) {
+		d->aligns[id] = 1;
+	} else {
+		const struct btf_member *m = (const struct btf_member *)(t + 1);
+		int max = 1;
+
+		for (uint16_t i = 0; i < evbpf__btf_vlen(t); i++) {
+			int a = natural_align(d, m[i].type);
+
+			if (a > max)
+				max = a;
+		}
+		d->aligns[id] = (uint8_t)max;
+	}
+	d->depth--;
+	return d->aligns[id];
 }
 
-static bool is_packed(const struct dump *d, const struct btf_type *t)
+static bool is_packed(struct dump *d, const struct btf_type *t)
 {
 	const struct btf_member *m = (const struct btf_member *)(t + 1);
 	int align = 1;
@@ -743,8 +789,9 @@ int evbpf__btf_dump_c(const struct evbpf_btf *btf, FILE *out)
 	d.state = calloc(d.cnt, 1);
 	d.declared = calloc(d.cnt, 1);
 	d.refs = calloc(d.cnt, 1);
+	d.aligns = calloc(d.cnt, 1);
 	d.names = calloc(d.cnt, sizeof(*d.names));
-	if (!d.state || !d.declared || !d.refs || !d.names) {
+	if (!d.state || !d.declared || !d.refs || !d.aligns || !d.names) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -794,6 +841,7 @@ out:
 	free(d.state);
 	free(d.declared);
 	free(d.refs);
+	free(d.aligns);
 	name_map_free(&d.tags);
 	name_map_free(&d.idents);
 	return err;

@@ -39,7 +39,7 @@ static int run(int argc, char **argv)
 	}
 	err = evbpf__btf_parse_file(path, NULL, &btf);
 	if (err) {
-		tool_error(path, err);
+		tool_error("btf dump", err); /* the message names the file */
 		return 1;
 	}
 	if (out_path) {

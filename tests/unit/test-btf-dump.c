@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `evbpf btf dump`: the header it prints must compile with clang -target
+ * bpf, and every named struct and union in it must have the size and the
+ * member offsets BTF records. The check is a generated C file of
+ * _Static_assert()s over sizeof/offsetof, compiled against the dump, so
+ * the compiler, not the dumper, decides the layout. Done for a fixture
+ * full of awkward types and for the running kernel's BTF.
+ */
+#include <sys/wait.h>
+
+#include "common.h"
+#include "internal.h"
+
+static int run(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The first struct/union/enum with this name keeps it in the dump; later
+ * ones are renamed, so only the first is asserted on. */
+static bool keeps_name(const struct evbpf_btf *btf, uint32_t id, const char *name)
+{
+	static const int kinds[] = {BTF_KIND_STRUCT, BTF_KIND_UNION, BTF_KIND_ENUM,
+	                            BTF_KIND_ENUM64};
+
+	for (size_t i = 0; i < EVBPF_ARRAY_SIZE(kinds); i++) {
+		int other = evbpf__btf_find(btf, name, kinds[i]);
+
+		if (other > 0 && (uint32_t)other < id)
+			return false;
+	}
+	return (uint32_t)evbpf__btf_find(btf, name, evbpf__btf_kind(evbpf__btf_type(btf, id))) ==
+	       id;
+}
+
+static size_t write_asserts(const struct evbpf_btf *btf, const char *header, FILE *f)
+{
+	uint32_t cnt = evbpf__btf_type_cnt(btf);
+	size_t n = 0;
+
+	fprintf(f, "#include \"%s\"\n", header);
+	for (uint32_t id = 1; id < cnt; id++) {
+		const struct btf_type *t = evbpf__btf_type(btf, id);
+		uint16_t kind = evbpf__btf_kind(t);
+		const struct btf_member *m = (const struct btf_member *)(t + 1);
+		const char *name = evbpf__btf_name(btf, id), *kw;
+
+		if ((kind != BTF_KIND_STRUCT && kind != BTF_KIND_UNION) || !*name ||
+		    !keeps_name(btf, id, name))
+			continue;
+		kw = kind == BTF_KIND_UNION ? "union" : "struct";
+		fprintf(f, "_Static_assert(sizeof(%s %s) == %u, \"%s\");\n", kw, name, t->size,
+		        name);
+		n++;
+		for (uint16_t i = 0; i < evbpf__btf_vlen(t); i++) {
+			const char *mn = evbpf__btf_str(btf, m[i].name_off);
+
+			if (!mn || !*mn || evbpf__btf_member_bitfield_size(t, i))
+				continue;
+			fprintf(f,
+			        "_Static_assert(__builtin_offsetof(%s %s, %s) == %u, \"%s.%s\");\n",
+			        kw, name, mn, evbpf__btf_member_bit_offset(t, i) / 8, name, mn);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Dump path's BTF with the tool, then compile the static asserts. */
+static void dump_and_check(const char *path, size_t min_asserts)
+{
+	char dir[] = "/tmp/evbpf-dump-XXXXXX", header[256], asserts[256], cmd[2048];
+	struct evbpf_btf *btf;
+	FILE *f;
+	size_t n;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(header, sizeof(header), "%s/vmlinux.h", dir);
+	snprintf(asserts, sizeof(asserts), "%s/asserts.c", dir);
+	snprintf(cmd, sizeof(cmd), "%s btf dump %s -o %s", EVBPF_TEST_TOOL, path, header);
+	assert_int_equal(run(cmd), 0);
+
+	assert_ok(evbpf__btf_parse_file(path, NULL, &btf));
+	f = fopen(asserts, "w");
+	assert_non_null(f);
+	n = write_asserts(btf, header, f);
+	fclose(f);
+	evbpf__btf_free(btf);
+	if (n < min_asserts)
+		fail_msg("only %zu asserts for %s", n, path);
+
+	/* -Werror: the header itself must be warning-free too. */
+	snprintf(cmd, sizeof(cmd), "%s -target bpf -fsyntax-only -Werror -Wall %s",
+	         EVBPF_TEST_CLANG, asserts);
+	if (run(cmd) != 0)
+		fail_msg("dump of %s does not compile or has the wrong layout (kept in %s)", path,
+		         dir);
+	/* Programs include it next to libbpf's headers (and our fixtures'). */
+	snprintf(cmd, sizeof(cmd),
+	         "printf '#include \"%s\"\\n#include <bpf/bpf_helpers.h>\\n"
+	         "#include <bpf/bpf_core_read.h>\\n' | %s -target bpf -fsyntax-only -Werror "
+	         "-I/usr/include/x86_64-linux-gnu -x c -",
+	         header, EVBPF_TEST_CLANG);
+	if (strstr(path, "vmlinux") && run(cmd) != 0)
+		fail_msg("dump of %s does not compile with bpf_helpers.h", path);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	run(cmd);
+}
+
+static void test_dump_fixture(void **st)
+{
+	char path[4096];
+
+	(void)st;
+	snprintf(path, sizeof(path), "%s", FIXTURE("btf_dump_types.bpf.o"));
+	dump_and_check(path, 40);
+}
+
+static void test_dump_vmlinux(void **st)
+{
+	(void)st;
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		print_message("SKIP: no /sys/kernel/btf/vmlinux\n");
+		skip();
+	}
+	dump_and_check("/sys/kernel/btf/vmlinux", 10000);
+}
+
+static void test_dump_errors(void **st)
+{
+	char cmd[1024];
+
+	(void)st;
+	/* Not BTF: a message and a non-zero exit, no output file left. */
+	snprintf(cmd, sizeof(cmd), "%s btf dump %s/unit/test-btf-dump.c -o /tmp/evbpf-bad.h",
+	         EVBPF_TEST_TOOL, EVBPF_TEST_SRC_DIR);
+	assert_int_equal(run(cmd), 1);
+	assert_int_equal(access("/tmp/evbpf-bad.h", F_OK), -1);
+	snprintf(cmd, sizeof(cmd), "%s btf dump /nonexistent 2>/dev/null", EVBPF_TEST_TOOL);
+	assert_int_equal(run(cmd), 1);
+	snprintf(cmd, sizeof(cmd), "%s btf frobnicate 2>/dev/null", EVBPF_TEST_TOOL);
+	assert_int_equal(run(cmd), 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_dump_fixture),
+	    cmocka_unit_test(test_dump_vmlinux),
+	    cmocka_unit_test(test_dump_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
