@@ -617,13 +617,14 @@ static int run_cmd(int argc, char **argv)
 	if (err) {
 		free(r.opts.sets);
 		free(r.opts.map_types);
-		return err > 0 ? 0 : 1;
+		return err > 0 ? 0 : 2; /* usage errors: 2, as for the other commands */
 	}
 	r.lops = find_backend(r.opts.backend);
 	if (!r.lops) {
 		run_fail("--backend %s: not built into this evbpf (have:%s%s)",
 		         r.opts.backend ? r.opts.backend : "", find_backend("uv") ? " uv" : "",
 		         find_backend("ev") ? " ev" : "");
+		ret = 2;
 		goto out;
 	}
 	/* A closed pipe on stdout ends the run like any write error would. */

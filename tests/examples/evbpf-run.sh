@@ -31,6 +31,14 @@ expect_error badset 'out of range' "$evbpf" run "$fx/run_events.bpf.o" --set mar
 expect_error badtype "no type 'struct nope'" "$evbpf" run "$fx/run_events.bpf.o" \
 	--map 'run_events:struct nope'
 
+# Usage errors exit 2, like the other commands.
+"$evbpf" run >/dev/null 2>&1
+[ $? = 2 ] || fail "evbpf run without a file: exit status is not 2"
+"$evbpf" run "$fx/run_events.bpf.o" --count many >/dev/null 2>"$TMP/usage.err"
+[ $? = 2 ] || fail "--count many: exit status is not 2"
+grep -q '^evbpf: run: --count many: expected a positive number' "$TMP/usage.err" ||
+	fail "--count many: $(cat "$TMP/usage.err")"
+
 require_kernel "$evbpf" "$fx"
 
 expect_error reject "verifier: .*invalid mem access" "$evbpf" run "$fx/run_reject.bpf.o"
