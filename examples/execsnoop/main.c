@@ -39,7 +39,7 @@ struct app {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: execsnoop [--duration S] [--count N] [--comm NAME] [--object FILE]\n"
-		   "Print every exec and process exit until Ctrl-C (needs root).\n");
+	           "Print every exec and process exit until Ctrl-C (needs root).\n");
 }
 
 /* The BPF object: --object, else next to the executable, else where the
@@ -85,7 +85,7 @@ static void ensure_tracefs(void)
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
 	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
 		fprintf(stderr, "execsnoop: tracefs is not mounted and mounting it failed: %s\n",
-			strerror(errno));
+		        strerror(errno));
 		return;
 	}
 	fprintf(stderr, "execsnoop: tracefs was not mounted; using a private mount\n");
@@ -190,8 +190,7 @@ int main(int argc, char **argv)
 	/* One line per event even through a pipe. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	err = evbpf_object_open_file(find_object(object_arg, pathbuf, sizeof(pathbuf)), NULL,
-				     &obj);
+	err = evbpf_object_open_file(find_object(object_arg, pathbuf, sizeof(pathbuf)), NULL, &obj);
 	if (!err)
 		err = evbpf_object_load(obj);
 	if (err) {
