@@ -273,14 +273,14 @@ static __always_inline void put_offset(u32 idx, u64 off)
 	bpf_map_update_elem(&core_offsets, &idx, &off, BPF_ANY);
 }
 
-SEC("xdp")
-int core_check(struct xdp_md *ctx)
+SEC("tc")
+int core_check(struct __sk_buff *ctx)
 {
 	put_offset(0, bpf_core_field_offset(struct task_struct, pid));
 	put_offset(1, bpf_core_field_offset(struct task_struct, tgid));
 	put_offset(2, bpf_core_field_offset(struct task_struct, real_parent));
 	put_offset(3, bpf_core_field_offset(struct task_struct, comm));
-	return XDP_PASS;
+	return 0;
 }
 #endif
 

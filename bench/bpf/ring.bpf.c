@@ -1,8 +1,10 @@
-/* Producers for the drain and end-to-end benchmarks. Every program is an
- * XDP program so that BPF_PROG_TEST_RUN can run it `repeat` times in one
- * syscall; each run emits exactly one record. The record size is a
- * compile-time constant per program because bpf_ringbuf_reserve() needs
- * one, hence one program per size. */
+/* Producers for the drain and end-to-end benchmarks. Every program is a
+ * tc (sched_cls) program so that BPF_PROG_TEST_RUN can run it `repeat`
+ * times in one syscall; each run emits exactly one record. (Not XDP: an
+ * XDP test run swaps the XDP dispatcher's program before and after, which
+ * waits for an RCU grace period, milliseconds per call.) The record size
+ * is a compile-time constant per program because bpf_ringbuf_reserve()
+ * needs one, hence one program per size. */
 #include "evbpf_test.bpf.h"
 
 struct {
@@ -43,18 +45,18 @@ static __always_inline void count_drop(void)
 }
 
 #define RING_PRODUCER(size)                                                                        \
-	SEC("xdp")                                                                                 \
-	int ring_##size(struct xdp_md *ctx)                                                        \
+	SEC("tc")                                                                                  \
+	int ring_##size(struct __sk_buff *ctx)                                                     \
 	{                                                                                          \
 		struct rec_head *r = bpf_ringbuf_reserve(&ring, size, 0);                          \
 		if (!r) {                                                                          \
 			count_drop();                                                              \
-			return XDP_PASS;                                                           \
+			return 0;                                                                  \
 		}                                                                                  \
 		r->seq = seq++;                                                                    \
 		r->ts = bpf_ktime_get_ns();                                                        \
 		bpf_ringbuf_submit(r, 0);                                                          \
-		return XDP_PASS;                                                                   \
+		return 0;                                                                          \
 	}
 
 RING_PRODUCER(16)
@@ -75,20 +77,20 @@ struct {
 } scratch SEC(".maps");
 
 #define PERF_PRODUCER(size)                                                                        \
-	SEC("xdp")                                                                                 \
-	int perf_##size(struct xdp_md *ctx)                                                        \
+	SEC("tc")                                                                                  \
+	int perf_##size(struct __sk_buff *ctx)                                                     \
 	{                                                                                          \
 		u32 zero = 0;                                                                      \
 		struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);                          \
 		struct rec_head *r;                                                                \
 		if (!s)                                                                            \
-			return XDP_PASS;                                                           \
+			return 0;                                                                  \
 		r = (struct rec_head *)s->bytes;                                                   \
 		r->seq = seq++;                                                                    \
 		r->ts = bpf_ktime_get_ns();                                                        \
 		if (bpf_perf_event_output(ctx, &perf, BPF_F_CURRENT_CPU, s->bytes, size))          \
 			count_drop();                                                              \
-		return XDP_PASS;                                                                   \
+		return 0;                                                                          \
 	}
 
 PERF_PRODUCER(16)
