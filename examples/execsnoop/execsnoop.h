@@ -5,7 +5,7 @@
 
 #include <linux/types.h>
 
-#define EXECSNOOP_COMM_LEN 16
+#define EXECSNOOP_COMM_LEN     16
 #define EXECSNOOP_FILENAME_LEN 128
 
 enum exec_event_kind {

@@ -5,7 +5,7 @@
 
 #include <linux/types.h>
 
-#define METRICS_COMM_LEN 16
+#define METRICS_COMM_LEN  16
 #define METRICS_MAX_PROCS 10240
 
 /* Value of the `syscalls` map, keyed by process id (tgid). */

@@ -123,6 +123,6 @@ int run_on_sys_enter(__u64 *ctx)
 	sample.tag = 9;
 	if (use_perf)
 		bpf_perf_event_output(ctx, &run_samples, BPF_F_CURRENT_CPU, &sample,
-				      sizeof(sample));
+		                      sizeof(sample));
 	return 0;
 }

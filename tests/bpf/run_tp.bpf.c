@@ -14,6 +14,6 @@ SEC("tp/sched/sched_process_exec")
 int run_tp_exec(void *ctx)
 {
 	bpf_ringbuf_output(&tp_events, &(__u64){bpf_get_current_pid_tgid() >> 32}, sizeof(__u64),
-			   0);
+	                   0);
 	return 0;
 }
