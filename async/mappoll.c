@@ -182,13 +182,14 @@ static int dump_iter(struct evbpf_mappoll *mp)
 		if (err < 0)
 			return err;
 		err = evbpf__bpf_map_lookup(mp->fd, key, value, 0);
-		if (err == -ENOENT)
-			continue; /* deleted meanwhile: ask again from the last key */
-		if (err < 0)
+		if (err < 0 && err != -ENOENT)
 			return err;
+		/* A key without a value (an empty slot of an array-like map,
+		 * or deleted since next_key) is walked past, not recorded. */
 		memcpy(mp->last_key, key, mp->key_size);
 		have_last = true;
-		mp->cur.count++;
+		if (!err)
+			mp->cur.count++;
 	}
 }
 
@@ -204,7 +205,9 @@ static int dump(struct evbpf_mappoll *mp)
 			mp->last_batch = true;
 			return 0;
 		}
-		if (err != -EINVAL && err != -ENOTSUP && err != -EOPNOTSUPP)
+		/* 524 is the kernel's internal ENOTSUPP, which it returns for
+		 * map types without batch operations. */
+		if (err != -EINVAL && err != -ENOTSUP && err != -EOPNOTSUPP && err != -524)
 			return err;
 		/* This kernel or map type has no batch lookup: remember,
 		 * and walk the keys instead from now on. */

@@ -197,6 +197,21 @@ static inline void tl_run(struct test_loop *tl)
 #endif
 }
 
+/* One loop iteration (blocking for events if nothing is ready). */
+static inline void tl_run_once(struct test_loop *tl)
+{
+#ifdef EVBPF_TEST_HAVE_UV
+	if (tl->kind == BACKEND_UV) {
+		uv_run(&tl->uv, UV_RUN_ONCE);
+		return;
+	}
+#endif
+#ifdef EVBPF_TEST_HAVE_EV
+	if (tl->kind == BACKEND_EV)
+		ev_run(tl->ev, EVRUN_ONCE);
+#endif
+}
+
 /* Whether the loop still has something active (handles, watchers, work). */
 static inline bool tl_alive(struct test_loop *tl)
 {
