@@ -94,7 +94,10 @@ static int parse_int(const char *s, size_t size, bool is_signed, uint8_t *buf)
 		store_le(buf, (uint64_t)v, size);
 	} else {
 		uint64_t v, lim = bits == 64 ? UINT64_MAX : (1ull << bits) - 1;
+		int64_t neg;
 
+		if (s[0] == '-' && parse_s64(s, &neg) == 0)
+			return -ERANGE; /* a number, but not for an unsigned type */
 		if (parse_u64(s, &v))
 			return -EINVAL;
 		if (v > lim)
