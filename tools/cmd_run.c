@@ -694,7 +694,7 @@ out:
 
 const struct tool_cmd tool_cmd_run = {
     .name = "run",
-    .usage = "run FILE.o [--backend uv|ev] [--duration S] [--count N] [--set NAME=VALUE] "
-             "[--map NAME:TYPE]   attach, stream ring/perf buffer records as JSON",
+    .usage = "run FILE.o [OPTIONS]      attach, stream ring/perf buffer records as JSON "
+             "(run --help)",
     .run = run_cmd,
 };
