@@ -9,6 +9,7 @@
  */
 #include "common.h"
 #include "btf_obj.h"
+#include "unit/btf_builder.h"
 
 #define TARGET
 #include "bpf/core_reloc.h"
@@ -324,6 +325,109 @@ static void test_patch(void **st)
 	assert_int_equal(evbpf__core_patch("p", 0, insns, 4, 4, &res), -EINVAL);
 }
 
+/* Local "struct s { int a; int b; }" and a byte_off relocation of s.b. */
+static struct evbpf_btf *local_s(struct evbpf_core_relo *relo)
+{
+	static struct bb L;
+	struct evbpf_btf *btf;
+	uint32_t i_int, i_s, acc;
+
+	bb_init(&L, 1, 0);
+	i_int = bb_int(&L, "int", 4, 32, BTF_INT_SIGNED);
+	i_s = bb_composite(&L, BTF_KIND_STRUCT, "s", 8, 2, 0);
+	bb_member(&L, "a", i_int, 0);
+	bb_member(&L, "b", i_int, 32);
+	acc = bb_str(&L, "0:1");
+	assert_ok(evbpf__btf_parse(L.blob, bb_blob(&L), NULL, &btf));
+	*relo = (struct evbpf_core_relo){.insn_off = 0,
+	                                 .type_id = i_s,
+	                                 .access_str_off = acc,
+	                                 .kind = EVBPF_CORE_FIELD_BYTE_OFFSET};
+	return btf;
+}
+
+/* A target with struct NAME { int pad[pad]; int b; }. */
+static void add_s(struct bb *b, uint32_t i_int, const char *name, uint32_t pad)
+{
+	uint32_t arr = pad ? bb_array(b, i_int, i_int, pad) : 0;
+
+	bb_composite(b, BTF_KIND_STRUCT, name, 4 * (pad + 1), pad ? 2 : 1, 0);
+	if (pad)
+		bb_member(b, "pad", arr, 0);
+	bb_member(b, "b", i_int, 32 * pad);
+}
+
+static void test_candidates(void **st)
+{
+	static struct bb T, M;
+	struct evbpf_core_relo relo;
+	struct evbpf_btf *local = local_s(&relo), *target, *base, *mod;
+	const struct evbpf_btf *targets[2];
+	struct evbpf_core_res res;
+	uint32_t i_int;
+
+	(void)st;
+	/* Two flavors that agree: fine. */
+	bb_init(&T, 1, 0);
+	i_int = bb_int(&T, "int", 4, 32, BTF_INT_SIGNED);
+	add_s(&T, i_int, "s", 3);
+	add_s(&T, i_int, "s___v2", 3);
+	assert_ok(evbpf__btf_parse(T.blob, bb_blob(&T), NULL, &target));
+	targets[0] = target;
+	assert_ok(evbpf__core_calc("p", 0, local, &relo, targets, 1, &res));
+	assert_int_equal(res.new_val, 12);
+	assert_int_equal(res.nr_matches, 2);
+	evbpf__btf_free(target);
+
+	/* Two that disagree: an error naming both, not a guess. */
+	bb_init(&T, 1, 0);
+	i_int = bb_int(&T, "int", 4, 32, BTF_INT_SIGNED);
+	add_s(&T, i_int, "s", 3);
+	add_s(&T, i_int, "s___v2", 5);
+	assert_ok(evbpf__btf_parse(T.blob, bb_blob(&T), NULL, &target));
+	targets[0] = target;
+	assert_int_equal(evbpf__core_calc("p", 4, local, &relo, targets, 1, &res), -EINVAL);
+	assert_non_null(strstr(evbpf_errmsg(), "ambiguous"));
+	assert_non_null(strstr(evbpf_errmsg(), "relo #4"));
+	evbpf__btf_free(target);
+
+	/* A candidate of the wrong kind (a union named s) is not one, and a
+	 * struct without member b does not match: the other candidate wins. */
+	bb_init(&T, 1, 0);
+	i_int = bb_int(&T, "int", 4, 32, BTF_INT_SIGNED);
+	bb_composite(&T, BTF_KIND_UNION, "s", 4, 1, 0);
+	bb_member(&T, "b", i_int, 0);
+	bb_composite(&T, BTF_KIND_STRUCT, "s___old", 4, 1, 0);
+	bb_member(&T, "c", i_int, 0);
+	add_s(&T, i_int, "s___new", 7);
+	assert_ok(evbpf__btf_parse(T.blob, bb_blob(&T), NULL, &target));
+	targets[0] = target;
+	assert_ok(evbpf__core_calc("p", 0, local, &relo, targets, 1, &res));
+	assert_int_equal(res.new_val, 28);
+	assert_int_equal(res.nr_matches, 1);
+	evbpf__btf_free(target);
+
+	/* Module BTF (split over a base without s) is searched when the
+	 * base has no candidate. */
+	bb_init(&T, 1, 0);
+	i_int = bb_int(&T, "int", 4, 32, BTF_INT_SIGNED);
+	assert_ok(evbpf__btf_parse(T.blob, bb_blob(&T), NULL, &base));
+	bb_init(&M, evbpf__btf_type_cnt(base), (uint32_t)T.ns);
+	add_s(&M, i_int, "s", 2);
+	assert_ok(evbpf__btf_parse(M.blob, bb_blob(&M), base, &mod));
+	targets[0] = base;
+	targets[1] = mod;
+	assert_ok(evbpf__core_calc("p", 0, local, &relo, targets, 2, &res));
+	assert_int_equal(res.new_val, 8);
+	assert_true(res.target_btf == mod);
+	/* Without the module: no candidate, the access is poisoned. */
+	assert_ok(evbpf__core_calc("p", 0, local, &relo, targets, 1, &res));
+	assert_true(res.poison);
+	evbpf__btf_free(mod);
+	evbpf__btf_free(base);
+	evbpf__btf_free(local);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +440,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_type_matches, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_records, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_patch, setup, teardown),
+	    cmocka_unit_test(test_candidates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
