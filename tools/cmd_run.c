@@ -223,10 +223,12 @@ static int emit_record(struct run_map *m, int cpu, const void *data, size_t size
 		stop_run(r);
 		return -ENOMEM;
 	}
+	errno = 0;
 	if (fwrite(b->p, 1, b->len, stdout) != b->len || ferror(stdout)) {
 		/* The reader went away (a closed pipe) or the disk is full:
 		 * nothing more can be shown, so stop and detach. */
-		r->write_errno = errno ? errno : EIO;
+		if (!r->write_errno)
+			r->write_errno = errno ? errno : EIO;
 		stop_run(r);
 		return -EIO;
 	}
@@ -256,13 +258,17 @@ static void on_perf_lost(void *ctx, int cpu, uint64_t lost)
 	        (unsigned long long)lost);
 }
 
-static void on_stop(void *ctx, enum run_stop_reason why, int signum)
+static void on_stop(void *ctx, enum run_stop_reason why, int arg)
 {
 	struct run *r = ctx;
 
-	if (r->opts.verbose)
+	if (why == RUN_STOP_OUTPUT) {
+		if (!r->write_errno)
+			r->write_errno = arg;
+	} else if (r->opts.verbose) {
 		fprintf(stderr, "evbpf: run: stopping (%s)\n",
-		        why == RUN_STOP_DURATION ? "duration" : strsignal(signum));
+		        why == RUN_STOP_DURATION ? "duration" : strsignal(arg));
+	}
 	stop_run(r);
 }
 
@@ -581,12 +587,14 @@ static void drain_left(struct run *r)
 	}
 }
 
-static void teardown(struct run *r)
+/* drain: after a normal stop, show what was committed before the
+ * programs were detached; after an error, show nothing more. */
+static void teardown(struct run *r, bool drain)
 {
 	for (size_t i = 0; i < r->nr_links; i++)
 		evbpf_link_destroy(r->links[i]);
 	r->nr_links = 0;
-	if (r->loop)
+	if (r->loop && drain)
 		drain_left(r);
 	for (size_t i = 0; i < r->nr_maps; i++) {
 		evbpf_ringbuf_free(r->maps[i].rb);
@@ -597,7 +605,9 @@ static void teardown(struct run *r)
 	if (r->loop)
 		r->lops->destroy(r->loop);
 	r->loop = NULL;
-	fflush(stdout);
+	errno = 0;
+	if (fflush(stdout) && !r->write_errno)
+		r->write_errno = errno ? errno : EIO;
 	evbpf_object_close(r->obj);
 	free(r->links);
 	free(r->maps);
@@ -678,7 +688,7 @@ static int run_cmd(int argc, char **argv)
 	}
 	ret = 0;
 out:
-	teardown(&r);
+	teardown(&r, ret == 0);
 	if (ret == 0 && (ferror(stdout) || r.write_errno)) {
 		/* A closed pipe (evbpf run ... | head) is a normal way to stop. */
 		if (r.write_errno != EPIPE) {

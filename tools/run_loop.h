@@ -13,13 +13,16 @@
 
 struct run_loop;
 
-/* Why the loop stopped, handed to the stop callback. */
+/* Why the loop wants to stop, handed to the stop callback with a signal
+ * number (RUN_STOP_SIGNAL) or an errno (RUN_STOP_OUTPUT: flushing stdout
+ * failed, e.g. EPIPE when the reader went away). */
 enum run_stop_reason {
 	RUN_STOP_DURATION,
 	RUN_STOP_SIGNAL,
+	RUN_STOP_OUTPUT,
 };
 
-typedef void (*run_stop_fn)(void *ctx, enum run_stop_reason why, int signum);
+typedef void (*run_stop_fn)(void *ctx, enum run_stop_reason why, int arg);
 
 struct run_loop_ops {
 	const char *name;

@@ -37,7 +37,11 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 
 static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 {
-	fflush(stdout);
+	struct run_loop *l = w->data;
+
+	errno = 0;
+	if (fflush(stdout))
+		l->on_stop(l->ctx, RUN_STOP_OUTPUT, errno ? errno : EIO);
 }
 
 static int ev_create(uint64_t duration_ms, run_stop_fn on_stop, void *ctx, struct run_loop **lp,

@@ -37,7 +37,11 @@ static void on_signal(uv_signal_t *s, int signum)
 
 static void on_prepare(uv_prepare_t *p)
 {
-	fflush(stdout);
+	struct run_loop *l = p->data;
+
+	errno = 0;
+	if (fflush(stdout))
+		l->on_stop(l->ctx, RUN_STOP_OUTPUT, errno ? errno : EIO);
 }
 
 static int uv_create(uint64_t duration_ms, run_stop_fn on_stop, void *ctx, struct run_loop **lp,
