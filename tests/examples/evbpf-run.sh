@@ -109,6 +109,27 @@ run_until hex --count 2 --set target_comm=$probe --set use_ring=no --map run_sam
 grep -vqE '^\{"map":"run_samples","cpu":[0-9]+,"size":28,"data":"[0-9a-f]{56}"\}$' \
 	"$TMP/hex.out" && fail "--map run_samples:hex"
 
+# A reader that goes away (| head -n 1) ends the run quietly with status 0.
+(
+	"$evbpf" run "$fx/run_events.bpf.o" --duration 20 --set target_comm=$probe \
+		2>"$TMP/pipe.err" | head -n 1 >"$TMP/pipe.out"
+	echo "${PIPESTATUS[0]}" >"$TMP/pipe.rc"
+) &
+pipe=$!
+PIDS+=("$pipe")
+start=$SECONDS
+for _ in $(seq 1 200); do
+	[ -f "$TMP/pipe.rc" ] && break
+	"$TMP/$probe"
+	sleep 0.05
+done
+wait "$pipe"
+[ -f "$TMP/pipe.rc" ] || fail "evbpf run | head -n 1 did not end"
+[ "$(cat "$TMP/pipe.rc")" = 0 ] || fail "evbpf run | head -n 1: exit status $(cat "$TMP/pipe.rc")"
+[ $((SECONDS - start)) -lt 15 ] || fail "evbpf run | head -n 1 ran until its --duration"
+[ ! -s "$TMP/pipe.err" ] || fail "evbpf run | head -n 1 complained: $(cat "$TMP/pipe.err")"
+grep -q '^{"map":"run_' "$TMP/pipe.out" || fail "evbpf run | head -n 1 printed no record"
+
 # --duration with nothing to read ends by itself; SIGINT too.
 start=$SECONDS
 "$evbpf" run "$fx/run_events.bpf.o" --duration 1 >"$TMP/duration.out" 2>&1 ||
