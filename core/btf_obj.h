@@ -37,8 +37,15 @@ struct evbpf_extern {
 	bool kcfg_signed;
 	/* .ksyms */
 	uint32_t kernel_btf_id;
-	int kernel_btf_fd_idx; /* 0 for vmlinux, else index into fd_array */
+	int kmod; /* index in btfx->kmods, or -1 for vmlinux */
 	uint64_t addr;
+};
+
+struct evbpf_kmod_btf {
+	char name[64];
+	int fd; /* the kernel's BTF object */
+	struct evbpf_btf *btf;
+	int fd_array_idx; /* 0 until a kfunc call needs it */
 };
 
 struct evbpf_object_btfx {
@@ -49,6 +56,13 @@ struct evbpf_object_btfx {
 	bool ksyms_resolved;
 	/* CO-RE targets: [0] vmlinux or btf_path, then modules. */
 	struct evbpf_btf *override_btf; /* owned, from btf_path */
+	/* Kernel module BTFs opened for .ksyms, and the fd_array of kfunc
+	 * calls into modules ([0] unused: offset 0 means vmlinux). */
+	struct evbpf_kmod_btf *kmods;
+	size_t nr_kmods;
+	bool kmods_loaded;
+	int *fd_array;
+	size_t fd_array_cnt;
 	/* Per-load buffers, freed by unprepare. */
 	void *func_info;
 	void *line_info;
@@ -59,6 +73,7 @@ EVBPF_HIDDEN int evbpf__externs_collect(struct evbpf_object *obj);
 EVBPF_HIDDEN void evbpf__externs_free(struct evbpf_object_btfx *x);
 /* Resolve .ksyms against the kernel (once per object, at first link). */
 EVBPF_HIDDEN int evbpf__externs_resolve_ksyms(struct evbpf_object *obj);
+EVBPF_HIDDEN void evbpf__externs_free_kmods(struct evbpf_object_btfx *x);
 
 /* btf_module.c-like helpers in prog_btf.c: the module BTFs, cached. */
 EVBPF_HIDDEN int evbpf__module_btfs(const struct evbpf_btf *const **btfs, size_t *nr);

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "btf_obj.h"
 
@@ -325,6 +326,7 @@ int evbpf__externs_collect(struct evbpf_object *obj)
 			return -ENOMEM;
 		e->sym_idx = i;
 		e->weak = bind == STB_WEAK;
+		e->kmod = -1;
 		id = find_in_datasec(obj->btf, KCFG_SEC, name);
 		if (id > 0) {
 			e->type = EVBPF_EXT_KCFG;
@@ -679,6 +681,110 @@ static int resolve_kallsyms(struct evbpf_object_btfx *x)
 	return 0;
 }
 
+/*
+ * Kernel module BTFs, with the fd of each BTF object (needed by the kernel
+ * to find a module's variable or kfunc): walk the kernel's BTF objects
+ * with BPF_BTF_GET_NEXT_ID, keep those that are module BTF, and parse each
+ * as split BTF over vmlinux.
+ */
+static int load_kmods(struct evbpf_object_btfx *x, const struct evbpf_btf *vmlinux)
+{
+	uint32_t id = 0;
+
+	x->kmods_loaded = true;
+	for (;;) {
+		struct evbpf_kmod_btf *mods, *m;
+		struct bpf_btf_info info;
+		union bpf_attr attr;
+		char name[64] = "";
+		uint32_t len = sizeof(info), size;
+		struct evbpf_btf *btf;
+		uint8_t *raw;
+		int fd;
+
+		memset(&attr, 0, sizeof(attr));
+		attr.start_id = id;
+		if (evbpf__bpf(BPF_BTF_GET_NEXT_ID, &attr, sizeof(attr)))
+			return 0; /* -ENOENT at the end, or no permission */
+		id = attr.next_id;
+		memset(&attr, 0, sizeof(attr));
+		attr.btf_id = id;
+		fd = evbpf__bpf(BPF_BTF_GET_FD_BY_ID, &attr, sizeof(attr));
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		info.name = (uint64_t)(uintptr_t)name;
+		info.name_len = sizeof(name);
+		if (evbpf__bpf_obj_info(fd, &info, &len) || !info.kernel_btf ||
+		    !strcmp(name, "vmlinux") || !info.btf_size) {
+			close(fd);
+			continue;
+		}
+		size = info.btf_size;
+		raw = malloc(size);
+		mods = raw ? realloc(x->kmods, (x->nr_kmods + 1) * sizeof(*mods)) : NULL;
+		if (!mods) {
+			free(raw);
+			close(fd);
+			return -ENOMEM;
+		}
+		x->kmods = mods;
+		memset(&info, 0, sizeof(info));
+		info.btf = (uint64_t)(uintptr_t)raw;
+		info.btf_size = size;
+		len = sizeof(info);
+		if (evbpf__bpf_obj_info(fd, &info, &len) || info.btf_size != size) {
+			free(raw);
+			close(fd);
+			continue;
+		}
+		/* Takes raw, also on failure. */
+		if (evbpf__btf_parse_kernel(raw, size, vmlinux, &btf)) {
+			evbpf__debug("module BTF '%s': %s", name, evbpf_errmsg());
+			close(fd);
+			continue;
+		}
+		m = &x->kmods[x->nr_kmods++];
+		memset(m, 0, sizeof(*m));
+		snprintf(m->name, sizeof(m->name), "%s", name);
+		m->fd = fd;
+		m->btf = btf;
+	}
+}
+
+static int kfunc_fd_index(struct evbpf_object_btfx *x, struct evbpf_kmod_btf *m)
+{
+	int *n;
+
+	if (m->fd_array_idx)
+		return m->fd_array_idx;
+	if (x->fd_array_cnt >= INT16_MAX)
+		return -E2BIG;
+	n = realloc(x->fd_array, (x->fd_array_cnt ? x->fd_array_cnt + 1 : 2) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	x->fd_array = n;
+	if (!x->fd_array_cnt)
+		x->fd_array[x->fd_array_cnt++] = -1; /* offset 0 is vmlinux */
+	x->fd_array[x->fd_array_cnt] = m->fd;
+	m->fd_array_idx = (int)x->fd_array_cnt++;
+	return m->fd_array_idx;
+}
+
+void evbpf__externs_free_kmods(struct evbpf_object_btfx *x)
+{
+	for (size_t i = 0; i < x->nr_kmods; i++) {
+		evbpf__close_fd(&x->kmods[i].fd);
+		evbpf__btf_free(x->kmods[i].btf);
+	}
+	free(x->kmods);
+	free(x->fd_array);
+	x->kmods = NULL;
+	x->nr_kmods = 0;
+	x->fd_array = NULL;
+	x->fd_array_cnt = 0;
+}
+
 int evbpf__externs_resolve_ksyms(struct evbpf_object *obj)
 {
 	struct evbpf_object_btfx *x = obj->btfx;
@@ -689,6 +795,7 @@ int evbpf__externs_resolve_ksyms(struct evbpf_object *obj)
 		return 0;
 	for (size_t i = 0; i < x->nr_exts; i++) {
 		struct evbpf_extern *e = &x->exts[i];
+		int kind = e->type == EVBPF_EXT_KFUNC ? BTF_KIND_FUNC : BTF_KIND_VAR;
 		int id;
 
 		if (e->type != EVBPF_EXT_KSYM_VAR && e->type != EVBPF_EXT_KFUNC)
@@ -699,10 +806,24 @@ int evbpf__externs_resolve_ksyms(struct evbpf_object *obj)
 				return evbpf__err(err, "object '%s': extern '%s' needs kernel BTF",
 				                  obj->name, e->name);
 		}
-		id = evbpf__btf_find(vmlinux, e->name,
-		                     e->type == EVBPF_EXT_KFUNC ? BTF_KIND_FUNC : BTF_KIND_VAR);
+		id = evbpf__btf_find(vmlinux, e->name, kind);
 		if (id > 0) {
 			e->kernel_btf_id = (uint32_t)id;
+			e->resolved = true;
+			continue;
+		}
+		/* Not in vmlinux: a module's, then. */
+		if (!x->kmods_loaded) {
+			err = load_kmods(x, vmlinux);
+			if (err)
+				return err;
+		}
+		for (size_t m = 0; m < x->nr_kmods && !e->resolved; m++) {
+			id = evbpf__btf_find(x->kmods[m].btf, e->name, kind);
+			if (id < (int)evbpf__btf_start_id(x->kmods[m].btf))
+				continue;
+			e->kernel_btf_id = (uint32_t)id;
+			e->kmod = (int)m;
 			e->resolved = true;
 		}
 	}
@@ -774,6 +895,13 @@ int evbpf__extern_apply(struct evbpf_program *prog, const struct evbpf_reloc *r,
 		}
 		insn->src_reg = BPF_PSEUDO_KFUNC_CALL;
 		insn->imm = (int32_t)e->kernel_btf_id;
+		if (e->kmod >= 0) {
+			int idx = kfunc_fd_index(x, &x->kmods[e->kmod]);
+
+			if (idx < 0)
+				return idx;
+			insn->off = (int16_t)idx;
+		}
 		return 0;
 	}
 	switch (e->type) {
@@ -792,7 +920,8 @@ int evbpf__extern_apply(struct evbpf_program *prog, const struct evbpf_reloc *r,
 		}
 		insn[0].src_reg = BPF_PSEUDO_BTF_ID;
 		insn[0].imm = (int32_t)e->kernel_btf_id;
-		insn[1].imm = 0; /* vmlinux: no BTF object fd */
+		/* The module's BTF object fd; 0 means vmlinux. */
+		insn[1].imm = e->kmod >= 0 ? x->kmods[e->kmod].fd : 0;
 		break;
 	default:
 		break;

@@ -102,6 +102,7 @@ void evbpf__object_btfx_close(struct evbpf_object *obj)
 		return;
 	evbpf__btf_ext_free(x->ext);
 	evbpf__externs_free(x);
+	evbpf__externs_free_kmods(x);
 	evbpf__btf_free(x->override_btf);
 	free(x->func_info);
 	free(x->line_info);
@@ -268,7 +269,12 @@ int evbpf__program_prepare(struct evbpf_program *prog, union bpf_attr *attr)
 	void *buf;
 	int err;
 
-	if (!x || !x->ext)
+	if (!x)
+		return 0;
+	/* Calls into module kfuncs name their BTF through fd_array. */
+	if (x->fd_array_cnt)
+		attr->fd_array = (uint64_t)(uintptr_t)x->fd_array;
+	if (!x->ext)
 		return 0;
 	if (x->ext->tables[EVBPF_BTF_EXT_CORE].nr_secs) {
 		err = apply_core(prog);
