@@ -62,7 +62,8 @@ int bench_env_int(const char *name, int def);
  * those rounds otherwise dominate the spread.
  */
 long bench_preemptions(void);
-#define BENCH_MAX_RETRIES 20
+#define BENCH_MAX_RETRIES   20
+#define BENCH_WARMUP_ROUNDS 5
 
 /* Pin the calling thread to cpu (ignored when it does not exist). */
 void bench_pin_cpu(int cpu);

@@ -133,7 +133,7 @@ static int drain_once(struct drain *d, int variant, int si, uint32_t records, do
 int bench_ringbuf_drain(void)
 {
 	uint32_t records = (uint32_t)bench_env_int("BENCH_DRAIN_RECORDS", 8192);
-	int rounds = bench_env_int("BENCH_DRAIN_ROUNDS", 21);
+	int rounds = bench_env_int("BENCH_DRAIN_ROUNDS", 101);
 	uint32_t ring_bytes = 16u << 20;
 	struct drain d = {.batch_max = (uint32_t)bench_env_int("BENCH_BATCH_MAX", 64)};
 	double *t[NR_VARIANTS];
@@ -155,11 +155,14 @@ int bench_ringbuf_drain(void)
 		char cb_name[48], batch_name[48];
 		int retries = 0;
 
-		for (int r = 0; r < rounds; r++) {
+		/* Unmeasured warm-up rounds: the first fills of a size are
+		 * slower (page tables, caches, CPU frequency). */
+		for (int r = -BENCH_WARMUP_ROUNDS; r < rounds; r++) {
 			for (int k = 0; k < NR_VARIANTS; k++) {
-				int v = (r + k) % NR_VARIANTS, e, tries = 0;
+				int v = (r + BENCH_WARMUP_ROUNDS + k) % NR_VARIANTS, e, tries = 0;
+				double ns, *slot = r < 0 ? &ns : &t[v][r];
 
-				while ((e = drain_once(&d, v, si, records, &t[v][r])) == 1 &&
+				while ((e = drain_once(&d, v, si, records, slot)) == 1 &&
 				       ++tries < BENCH_MAX_RETRIES)
 					retries++;
 				if (e == -2)
