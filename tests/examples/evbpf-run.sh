@@ -109,6 +109,12 @@ run_until hex --count 2 --set target_comm=$probe --set use_ring=no --map run_sam
 grep -vqE '^\{"map":"run_samples","cpu":[0-9]+,"size":28,"data":"[0-9a-f]{56}"\}$' \
 	"$TMP/hex.out" && fail "--map run_samples:hex"
 
+# A type shorter than the record: its fields, then the rest as "extra".
+run_until extra --count 2 --set target_comm=$probe --set use_ring=0 \
+	--map 'run_samples:struct run_pair'
+grep -vqE '^\{"map":"run_samples","cpu":[0-9]+,"size":28,"type":"struct run_pair","data":\{"lo":[0-9]+,"hi":[0-9]+\},"extra":"[0-9a-f]{48}"\}$' \
+	"$TMP/extra.out" && fail "--map with a short type: $(head -n 1 "$TMP/extra.out")"
+
 # A reader that goes away (| head -n 1) ends the run quietly with status 0.
 (
 	"$evbpf" run "$fx/run_events.bpf.o" --duration 20 --set target_comm=$probe \
