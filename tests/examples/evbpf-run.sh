@@ -76,13 +76,21 @@ run_until() {
 	[ $rc = 0 ] || fail "$name: exit status $rc"
 }
 
+# all_lines NAME N REGEX: NAME's output is exactly N lines, all matching.
+all_lines() {
+	local n
+	n=$(wc -l <"$TMP/$1.out")
+	[ "$n" = "$2" ] || fail "$1: $n lines instead of $2"
+	grep -vqE "$3" "$TMP/$1.out" && fail "$1: unexpected line: $(grep -vE "$3" "$TMP/$1.out" | head -n 1)"
+	return 0
+}
+
 for backend in uv ev; do
 	name=ring-$backend
 	run_until "$name" --backend $backend --count 6 --set target_comm=$probe --set marker=0x1234 \
 		--set use_perf=false
-	[ "$(wc -l <"$TMP/$name.out")" = 6 ] || fail "$name: --count 6 printed $(wc -l <"$TMP/$name.out") lines"
+	all_lines "$name" 6 '^\{"map":"run_events",.*\}$'
 	grep -q "6 record(s)" "$TMP/$name.err" || fail "$name: no summary"
-	grep -vqE '^\{"map":"run_events",.*\}$' "$TMP/$name.out" && fail "$name: a line is not a ring record"
 	line=$(head -n 1 "$TMP/$name.out")
 	for want in '"size":72' '"type":"struct run_event"' '"phase":"RUN_PHASE_ENTER"' \
 		"\"comm\":\"$probe\"" '"pair":\{"lo":1,"hi":2\}' '"flag":1,"level":5,"rest":12345' \
@@ -95,9 +103,7 @@ for backend in uv ev; do
 	name=perf-$backend
 	run_until "$name" --backend $backend --count 4 --set target_comm=$probe --set marker=77 \
 		--set use_ring=false
-	[ "$(wc -l <"$TMP/$name.out")" = 4 ] || fail "$name: --count 4 printed $(wc -l <"$TMP/$name.out") lines"
-	grep -vqE '^\{"map":"run_samples","cpu":[0-9]+,"size":28,"type":"struct run_sample","data":\{"pid":[0-9]+,"marker":77,"seq":[0-9]+,"tag":9\}\}$' \
-		"$TMP/$name.out" && fail "$name: perf records are not decoded"
+	all_lines "$name" 4 '^\{"map":"run_samples","cpu":[0-9]+,"size":28,"type":"struct run_sample","data":\{"pid":[0-9]+,"marker":77,"seq":[0-9]+,"tag":9\}\}$'
 done
 
 # --set of a bool and an enum by name; --map forces hex.
@@ -106,14 +112,12 @@ run_until setmap --count 2 --set target_comm=$probe --set enabled=false \
 grep -q '"phase":"RUN_PHASE_IDLE"' "$TMP/setmap.out" || fail "--set phase by name"
 grep -q '"enabled":false' "$TMP/setmap.out" || fail "--set enabled=false"
 run_until hex --count 2 --set target_comm=$probe --set use_ring=no --map run_samples:hex
-grep -vqE '^\{"map":"run_samples","cpu":[0-9]+,"size":28,"data":"[0-9a-f]{56}"\}$' \
-	"$TMP/hex.out" && fail "--map run_samples:hex"
+all_lines hex 2 '^\{"map":"run_samples","cpu":[0-9]+,"size":28,"data":"[0-9a-f]{56}"\}$'
 
 # A type shorter than the record: its fields, then the rest as "extra".
 run_until extra --count 2 --set target_comm=$probe --set use_ring=0 \
 	--map 'run_samples:struct run_pair'
-grep -vqE '^\{"map":"run_samples","cpu":[0-9]+,"size":28,"type":"struct run_pair","data":\{"lo":[0-9]+,"hi":[0-9]+\},"extra":"[0-9a-f]{48}"\}$' \
-	"$TMP/extra.out" && fail "--map with a short type: $(head -n 1 "$TMP/extra.out")"
+all_lines extra 2 '^\{"map":"run_samples","cpu":[0-9]+,"size":28,"type":"struct run_pair","data":\{"lo":[0-9]+,"hi":[0-9]+\},"extra":"[0-9a-f]{48}"\}$'
 
 # A reader that goes away (| head -n 1) ends the run quietly with status 0.
 (
