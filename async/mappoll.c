@@ -127,6 +127,12 @@ static int dump_batch(struct evbpf_mappoll *mp)
 			return -E2BIG;
 		if (entries_reserve(&mp->cur, mp->cur.count + chunk, mp->key_size, mp->value_size))
 			return -ENOMEM;
+		/* The kernel fills these; clearing them first keeps stale
+		 * bytes out of the snapshot and makes the buffers defined for
+		 * checkers that do not know this command (valgrind). */
+		memset(mp->cur.keys + mp->cur.count * mp->key_size, 0, chunk * mp->key_size);
+		memset(mp->cur.values + mp->cur.count * mp->value_size, 0, chunk * mp->value_size);
+		memset(tok_out, 0, sizeof(tok_out));
 		memset(&attr, 0, sizeof(attr));
 		attr.batch.map_fd = (uint32_t)mp->fd;
 		attr.batch.in_batch = first ? 0 : (uint64_t)(uintptr_t)tok_in;

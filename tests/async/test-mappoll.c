@@ -240,6 +240,7 @@ struct spy_reactor {
 	struct evbpf_reactor *inner;
 	int queued;
 	int destroyed;
+	struct evbpf_mappoll *free_on_queue; /* free it once its dump is queued */
 };
 
 static struct spy_reactor *spy_of(struct evbpf_reactor *r)
@@ -269,8 +270,14 @@ static int spy_work_queue(struct evbpf_reactor *r, evbpf_reactor_work_fn work,
 	struct evbpf_reactor *in = spy_of(r)->inner;
 	int err = in->ops->work_queue(in, work, done, arg);
 
-	if (!err)
+	if (!err) {
 		spy_of(r)->queued++;
+		/* The dump is now on the worker and cannot have come back:
+		 * its completion runs on this (the loop) thread, later. */
+		if (spy_of(r)->free_on_queue)
+			evbpf_mappoll_free(spy_of(r)->free_on_queue);
+		spy_of(r)->free_on_queue = NULL;
+	}
 	return err;
 }
 
@@ -319,11 +326,9 @@ static void test_free_while_dump_in_flight(void **st)
 	assert_ok(evbpf_mappoll_start(c.mp, &spy.base));
 	evbpf_reactor_free(&spy.base); /* the poller keeps it */
 	assert_int_equal(spy.destroyed, 0);
-	while (!spy.queued)
-		tl_run_once(&tl);
-	/* The first dump is on the worker: free now. Its result is dropped,
-	 * and the poller and its fd go when the job comes back. */
-	evbpf_mappoll_free(c.mp);
+	/* Freed as soon as the first dump is on the worker. Its result is
+	 * dropped, and the poller and its fd go when the job comes back. */
+	spy.free_on_queue = c.mp;
 	evbpf_map_free(map);
 	tl_run(&tl);
 	assert_int_equal(c.calls, 0);
