@@ -31,21 +31,27 @@ grep -qE "EXEC +[0-9]+ +$$ +$probe_name +$TMP/$probe_name\$" "$TMP/execsnoop.out
 grep -qE "EXIT +[0-9]+ +$$ +$probe_name +exit 0 after [0-9.]+ ms" "$TMP/execsnoop.out" ||
 	fail "no EXIT line for $probe_name with parent $$"
 
-# An exit status and --count: the run stops by itself after 2 events.
-"$exe" --count 2 --comm false --duration 20 >"$TMP/count.out" 2>"$TMP/count.err" &
+# An exit status and --count: the run stops by itself after the 2 events
+# (exec, exit) of a uniquely named copy of false(1).
+fail_name=evfalse$$
+fail_name=${fail_name:0:15}
+cp /bin/false "$TMP/$fail_name"
+"$exe" --count 2 --comm "$fail_name" --duration 20 >"$TMP/count.out" 2>"$TMP/count.err" &
 cpid=$!
 PIDS+=("$cpid")
 wait_for "$TMP/count.out" '^TIME' 15 || fail "execsnoop --count did not start"
 for _ in $(seq 1 50); do
 	kill -0 "$cpid" 2>/dev/null || break
-	/bin/false || true
+	"$TMP/$fail_name" || true
 	sleep 0.1
 done
 wait "$cpid" || fail "execsnoop --count exited with $?"
-[ "$(grep -c false "$TMP/count.out")" = 2 ] || fail "--count 2 printed $(grep -c false "$TMP/count.out") events"
-grep -qE "EXEC +[0-9]+ +$$ +false +/bin/false\$" "$TMP/count.out" || fail "no EXEC of /bin/false"
-grep -qE "EXIT +[0-9]+ +$$ +false +exit 1 after" "$TMP/count.out" ||
-	fail "no EXIT of /bin/false with status 1"
+[ "$(grep -c "$fail_name" "$TMP/count.out")" = 2 ] ||
+	fail "--count 2 printed $(grep -c "$fail_name" "$TMP/count.out") events"
+grep -qE "EXEC +[0-9]+ +$$ +$fail_name +$TMP/$fail_name\$" "$TMP/count.out" ||
+	fail "no EXEC of $fail_name"
+grep -qE "EXIT +[0-9]+ +$$ +$fail_name +exit 1 after [0-9.]+ ms" "$TMP/count.out" ||
+	fail "no EXIT of $fail_name with status 1"
 
 kill -INT "$pid"
 wait "$pid" || fail "execsnoop exited with $? on SIGINT"
