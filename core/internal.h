@@ -196,6 +196,9 @@ EVBPF_HIDDEN uint32_t evbpf__btf_member_bitfield_size(const struct btf_type *t, 
  * to non-split BTF; pointers to types and strings become invalid. */
 EVBPF_HIDDEN int evbpf__btf_add_str(struct evbpf_btf *btf, const char *s);
 EVBPF_HIDDEN int evbpf__btf_add_type(struct evbpf_btf *btf, const void *rec, size_t len);
+/* Rewrite kinds an older kernel may not know (type/decl tags, float,
+ * enum64, signed enums, global funcs) into ones it does; ids unchanged. */
+EVBPF_HIDDEN int evbpf__btf_sanitize(struct evbpf_btf *btf);
 
 /*
  * The running kernel's BTF (/sys/kernel/btf/vmlinux), parsed once and

@@ -614,6 +614,27 @@ int evbpf__object_load_btf(struct evbpf_object *obj)
 	raw = evbpf__btf_raw(obj->btf, &size);
 	fd = evbpf__bpf_btf_load(raw, size, NULL, 0, 0);
 	if (fd < 0) {
+		/* An older kernel: try again with kinds it knows (btf.c). */
+		struct evbpf_btf *copy;
+
+		if (evbpf__btf_parse(raw, size, NULL, &copy) == 0) {
+			const void *sraw;
+			size_t ssize;
+
+			if (evbpf__btf_sanitize(copy) == 0) {
+				sraw = evbpf__btf_raw(copy, &ssize);
+				fd = evbpf__bpf_btf_load(sraw, ssize, NULL, 0, 0);
+			}
+			evbpf__btf_free(copy);
+			if (fd >= 0) {
+				evbpf__debug("object '%s': BTF loaded after sanitizing", obj->name);
+				obj->btf_fd = fd;
+				return 0;
+			}
+		}
+		evbpf__errmsg_clear();
+	}
+	if (fd < 0) {
 		char *log = malloc(65536);
 
 		if (log) {

@@ -345,6 +345,47 @@ static void test_add_types(void **st)
 	evbpf__btf_free(btf);
 }
 
+static void test_sanitize(void **st)
+{
+	struct evbpf_btf *btf, *again;
+	uint32_t i_int, i_tag, i_dtag, i_float, i_e64, i_en, i_proto, i_func;
+	const void *raw;
+	size_t size;
+
+	(void)st;
+	bb_init(&B, 1, 0);
+	i_int = bb_int(&B, "int", 4, 32, BTF_INT_SIGNED);
+	i_tag = bb_ref(&B, BTF_KIND_TYPE_TAG, "user", i_int);
+	i_dtag = bb_type(&B, "tag", BB_INFO(BTF_KIND_DECL_TAG, 0, 0), i_int);
+	bb_u32(&B, (uint32_t)-1);
+	i_float = bb_type(&B, "double", BB_INFO(BTF_KIND_FLOAT, 0, 0), 8);
+	i_e64 = bb_enum64(&B, "e64", 2);
+	bb_enumerator64(&B, "BIG", 1ULL << 40);
+	bb_enumerator64(&B, "SMALL", 1);
+	i_en = bb_type(&B, "se", BB_INFO(BTF_KIND_ENUM, 1, 1), 4);
+	bb_enumerator(&B, "NEG", -1);
+	i_proto = bb_proto(&B, i_int, 0);
+	i_func = bb_type(&B, "f", BB_INFO(BTF_KIND_FUNC, 0, BTF_FUNC_GLOBAL), i_proto);
+	assert_ok(parse(&B, NULL, &btf));
+	assert_ok(evbpf__btf_sanitize(btf));
+	raw = evbpf__btf_raw(btf, &size);
+	assert_ok(evbpf__btf_parse(raw, size, NULL, &again));
+	/* Same ids, older kinds, same sizes. */
+	assert_int_equal(evbpf__btf_kind(evbpf__btf_type(again, i_tag)), BTF_KIND_CONST);
+	assert_int_equal(evbpf__btf_type(again, i_tag)->type, i_int);
+	assert_int_equal(evbpf__btf_kind(evbpf__btf_type(again, i_dtag)), BTF_KIND_INT);
+	assert_int_equal(evbpf__btf_kind(evbpf__btf_type(again, i_float)), BTF_KIND_STRUCT);
+	assert_int_equal(evbpf__btf_resolve_size(again, i_float), 8);
+	assert_int_equal(evbpf__btf_kind(evbpf__btf_type(again, i_e64)), BTF_KIND_UNION);
+	assert_int_equal(evbpf__btf_vlen(evbpf__btf_type(again, i_e64)), 2);
+	assert_int_equal(evbpf__btf_resolve_size(again, i_e64), 8);
+	assert_int_equal(BTF_INFO_KFLAG(evbpf__btf_type(again, i_en)->info), 0);
+	assert_int_equal(evbpf__btf_vlen(evbpf__btf_type(again, i_func)), BTF_FUNC_STATIC);
+	assert_int_equal(evbpf__btf_find(again, "e64", BTF_KIND_UNION), i_e64);
+	evbpf__btf_free(again);
+	evbpf__btf_free(btf);
+}
+
 /* ------------------------------------------------------------ .BTF.ext */
 
 struct ext_blob {
@@ -527,15 +568,11 @@ static void test_vmlinux_validates(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_every_kind),
-	    cmocka_unit_test(test_hostile_headers),
-	    cmocka_unit_test(test_hostile_types),
-	    cmocka_unit_test(test_size_overflow),
-	    cmocka_unit_test(test_split),
-	    cmocka_unit_test(test_add_types),
-	    cmocka_unit_test(test_btf_ext),
-	    cmocka_unit_test(test_gunzip),
-	    cmocka_unit_test(test_vmlinux_validates),
+	    cmocka_unit_test(test_every_kind),    cmocka_unit_test(test_hostile_headers),
+	    cmocka_unit_test(test_hostile_types), cmocka_unit_test(test_size_overflow),
+	    cmocka_unit_test(test_split),         cmocka_unit_test(test_sanitize),
+	    cmocka_unit_test(test_add_types),     cmocka_unit_test(test_btf_ext),
+	    cmocka_unit_test(test_gunzip),        cmocka_unit_test(test_vmlinux_validates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
