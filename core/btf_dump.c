@@ -56,6 +56,19 @@ struct sbuf {
 	bool oom;
 };
 
+/*
+ * Work budget for one dump, in bytes formatted: BTF that no compiler made
+ * can ask for gigabytes of padding lines (a 4 GiB struct with one member)
+ * or repeat anonymous types inline exponentially. Real BTF formats to less
+ * than its own size; the budget allows many times that. Thread-local, as
+ * dumps on different threads are independent.
+ */
+#define DUMP_BUDGET_MIN (16u << 20)
+#define DUMP_BUDGET_PER_BYTE 64u
+
+static _Thread_local size_t sb_budget;
+static _Thread_local bool sb_over_budget;
+
 static void sb_vadd(struct sbuf *b, const char *fmt, va_list ap)
 {
 	va_list cp;
@@ -70,6 +83,12 @@ static void sb_vadd(struct sbuf *b, const char *fmt, va_list ap)
 		b->oom = true;
 		return;
 	}
+	if ((size_t)n > sb_budget) {
+		b->oom = true;
+		sb_over_budget = true;
+		return;
+	}
+	sb_budget -= (size_t)n;
 	if (!b->s || b->len + (size_t)n + 1 > b->cap) {
 		size_t ncap = (b->len + (size_t)n + 1) * 2;
 		char *ns = realloc(b->s, ncap);
@@ -339,7 +358,7 @@ static void print_pad(struct sbuf *b, uint64_t from, uint64_t to, int indent)
 		const char *type;
 	} units[] = {{64, "long"}, {32, "int"}, {16, "short"}, {8, "char"}};
 
-	while (from < to) {
+	while (from < to && !b->oom) {
 		uint64_t left = to - from;
 		unsigned n = 0;
 		const char *type = "char";
@@ -625,7 +644,11 @@ static void emit_members_deps(struct dump *d, const struct btf_type *t)
 
 static void print_top(struct dump *d, struct sbuf *b)
 {
-	if (b->oom) {
+	if (b->oom && sb_over_budget && !d->err) {
+		d->err = evbpf__err(-E2BIG, "btf dump: the header would be too large (more than "
+		                            "%u bytes per byte of BTF)",
+		                    DUMP_BUDGET_PER_BYTE);
+	} else if (b->oom) {
 		d->err = -ENOMEM;
 	} else if (b->s) {
 		fputs(b->s, d->out);
@@ -784,7 +807,12 @@ static void count_refs(struct dump *d)
 int evbpf__btf_dump_c(const struct evbpf_btf *btf, FILE *out)
 {
 	struct dump d = {.btf = btf, .out = out, .cnt = evbpf__btf_type_cnt(btf)};
+	size_t raw_size;
 	int err;
+
+	evbpf__btf_raw(btf, &raw_size);
+	sb_budget = DUMP_BUDGET_MIN + raw_size * DUMP_BUDGET_PER_BYTE;
+	sb_over_budget = false;
 
 	d.state = calloc(d.cnt, 1);
 	d.declared = calloc(d.cnt, 1);
