@@ -478,6 +478,14 @@ static int start_consumers(struct run *r)
 		struct run_map *m = &r->maps[i];
 		int err;
 
+		/* Not created by the load (a map-in-map's inner template):
+		 * nothing to read. */
+		if (evbpf_map_fd(m->map) < 0) {
+			if (r->opts.verbose)
+				fprintf(stderr, "evbpf: run: map '%s' has no fd; not read\n",
+				        m->name);
+			continue;
+		}
 		if (m->perf)
 			err = evbpf_perfbuf_new(m->map, RUN_PERF_PAGES, on_perf_record,
 			                        on_perf_lost, m, &m->pb);
@@ -621,6 +629,7 @@ static int run_cmd(int argc, char **argv)
 	struct run r = {0};
 	char msg[512];
 	uint64_t duration_ms = 0;
+	size_t nr_read = 0;
 	int err, ret = 1;
 
 	err = parse_opts(argc, argv, &r.opts);
@@ -676,11 +685,13 @@ static int run_cmd(int argc, char **argv)
 	}
 	if (start_consumers(&r) || attach_all(&r))
 		goto out;
-	if (!r.nr_maps)
+	for (size_t i = 0; i < r.nr_maps; i++)
+		nr_read += r.maps[i].rb || r.maps[i].pb;
+	if (!nr_read)
 		fprintf(stderr, "evbpf: run: note: no ring buffer or perf event array to read\n");
 	if (r.opts.verbose)
 		fprintf(stderr, "evbpf: run: ready: %zu program(s) attached, %zu buffer(s) on %s\n",
-		        r.nr_links, r.nr_maps, r.lops->name);
+		        r.nr_links, nr_read, r.lops->name);
 	err = r.lops->run(r.loop);
 	if (err) {
 		run_fail("the %s loop failed: %s", r.lops->name, evbpf_strerror(err));
