@@ -424,7 +424,9 @@ struct evbpf_core_relo {
 };
 
 struct evbpf_btf_ext_sec {
-	const char *name;    /* code section name, in the object's BTF */
+	/* Code section name: points into the BTF's strings, so the BTF must
+	 * not be appended to (evbpf__btf_add_*) while this is in use. */
+	const char *name;
 	const uint8_t *recs; /* nr records of the table's rec_size; unaligned */
 	uint32_t nr;
 };

@@ -82,16 +82,19 @@ int evbpf__object_btfx_open(struct evbpf_object *obj)
 		return -ENOMEM;
 	x->kconfig_map = -1;
 	obj->btfx = x;
-	if (obj->btf_ext && obj->btf) {
-		err = evbpf__btf_ext_parse(obj->btf_ext, obj->btf_ext_size, obj->btf, &x->ext);
-		if (err) {
-			char detail[512];
+	/* Externs first: their BTF fixups may append strings, which moves the
+	 * string section that parsed .BTF.ext section names point into. */
+	err = evbpf__externs_collect(obj);
+	if (err || !obj->btf_ext || !obj->btf)
+		return err;
+	err = evbpf__btf_ext_parse(obj->btf_ext, obj->btf_ext_size, obj->btf, &x->ext);
+	if (err) {
+		char detail[512];
 
-			snprintf(detail, sizeof(detail), "%s", evbpf_errmsg());
-			return evbpf__err(err, "object '%s': %s", obj->name, detail);
-		}
+		snprintf(detail, sizeof(detail), "%s", evbpf_errmsg());
+		return evbpf__err(err, "object '%s': %s", obj->name, detail);
 	}
-	return evbpf__externs_collect(obj);
+	return 0;
 }
 
 void evbpf__object_btfx_close(struct evbpf_object *obj)
