@@ -64,4 +64,25 @@ kill -TERM "$pid"
 wait "$pid" || fail "netagent exited with $? on SIGTERM"
 grep -qE '^netagent: [0-9]+ flow samples, 0 lost$' "$TMP/netagent.out" || fail "no summary"
 ip link show lo | grep -q xdp && fail "XDP program still attached after exit"
+# The same object under `evbpf run --iface`: XDP attached on lo, its perf
+# records decoded as struct flow_event (found from the map name "flows").
+evbpf=$2
+obj=$(dirname "$exe")/netagent.bpf.o
+"$evbpf" run "$obj" --iface lo --set sample_every=1 --count 2 --duration 20 -v \
+	>"$TMP/run.out" 2>"$TMP/run.err" &
+rpid=$!
+PIDS+=("$rpid")
+wait_for "$TMP/run.err" '^evbpf: run: ready' 10 || fail "evbpf run --iface lo: not ready"
+for _ in $(seq 1 100); do
+	kill -0 "$rpid" 2>/dev/null || break
+	echo evbpf-run >/dev/udp/127.0.0.1/9
+	sleep 0.05
+done
+wait "$rpid" || fail "evbpf run --iface lo: exit status $?"
+[ "$(grep -c '"type":"struct flow_event"' "$TMP/run.out")" = 2 ] ||
+	fail "evbpf run --iface lo: records not decoded as struct flow_event"
+grep -qE '^\{"map":"flows","cpu":[0-9]+,"size":[0-9]+,"type":"struct flow_event","data":\{"family":4,"proto":(17|1),' \
+	"$TMP/run.out" || fail "evbpf run --iface lo: $(head -n 1 "$TMP/run.out")"
+ip link show lo | grep -q xdp && fail "XDP program still attached after evbpf run"
+
 echo "PASS: netagent counted udp $udp0 -> $udp1, tcp $tcp0 -> $tcp1"
