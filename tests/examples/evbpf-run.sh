@@ -52,6 +52,34 @@ expect_error notracefs 'tracefs not found' unshare -m sh -c '
 	test -d /sys/kernel/tracing/events && exit 3
 	exec "$0" run "$1"' "$evbpf" "$fx/run_tp.bpf.o"
 
+# all_lines NAME N REGEX: NAME's output is exactly N lines, all matching.
+all_lines() {
+	local n
+	n=$(wc -l <"$TMP/$1.out")
+	[ "$n" = "$2" ] || fail "$1: $n lines instead of $2"
+	grep -vqE "$3" "$TMP/$1.out" && fail "$1: unexpected line: $(grep -vE "$3" "$TMP/$1.out" | head -n 1)"
+	return 0
+}
+
+# With tracefs (mounted privately when the system has none), the same
+# tracepoint object attaches and streams: one u64 (the pid) per exec.
+unshare -m sh -c '
+	if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
+		mount -t tracefs nodev /sys/kernel/tracing || exit 3
+	fi
+	"$0" run "$1" --count 1 --duration 20 -v &
+	pid=$!
+	for i in $(seq 1 100); do
+		kill -0 $pid 2>/dev/null || break
+		/bin/true
+		sleep 0.05
+	done
+	wait $pid' "$evbpf" "$fx/run_tp.bpf.o" >"$TMP/tp.out" 2>"$TMP/tp.err" ||
+	fail "tracepoint object: exit status $?"
+grep -q "attached prog 'run_tp_exec' on tracepoint sched/sched_process_exec" "$TMP/tp.err" ||
+	fail "tracepoint object: not attached"
+all_lines tp 1 '^\{"map":"tp_events","size":8,"data":"[0-9a-f]{16}"\}$'
+
 probe=evrun$$
 probe=${probe:0:15}
 cp /bin/true "$TMP/$probe"
@@ -74,15 +102,6 @@ run_until() {
 	wait "$pid"
 	rc=$?
 	[ $rc = 0 ] || fail "$name: exit status $rc"
-}
-
-# all_lines NAME N REGEX: NAME's output is exactly N lines, all matching.
-all_lines() {
-	local n
-	n=$(wc -l <"$TMP/$1.out")
-	[ "$n" = "$2" ] || fail "$1: $n lines instead of $2"
-	grep -vqE "$3" "$TMP/$1.out" && fail "$1: unexpected line: $(grep -vE "$3" "$TMP/$1.out" | head -n 1)"
-	return 0
 }
 
 for backend in uv ev; do
