@@ -58,6 +58,7 @@ int evbpf__consumer_run(struct evbpf__consumer *c, uint64_t limit, enum evbpf__d
 		return evbpf__err(-EBUSY, "%s: drain called from its own callback", c->ops->kind);
 	c->in_drain = true;
 	c->stop_req = false;
+	c->end_req = false;
 	if (limit == UINT64_MAX)
 		c->drain_all = true;
 	c->stats.drains++;
@@ -170,6 +171,8 @@ int evbpf__consumer_stop(struct evbpf__consumer *c)
 		c->stop_req = true;
 		if (c->flags & EVBPF_ASYNC_DRAIN_ON_STOP)
 			c->drain_all = true;
+		else
+			c->end_req = true;
 		close_watchers(c);
 		return 0;
 	}
@@ -186,6 +189,7 @@ void evbpf__consumer_free(struct evbpf__consumer *c)
 {
 	if (c->in_drain) {
 		c->free_req = true;
+		c->end_req = true;
 		close_watchers(c);
 		return;
 	}

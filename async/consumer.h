@@ -50,6 +50,7 @@ struct evbpf__consumer {
 	bool stop_req;  /* stop() during the drain: end it */
 	bool free_req;  /* free() during the drain: free at its end */
 	bool drain_all; /* ignore the limit (drain-on-stop, flush) */
+	bool end_req;   /* the drain must end after this record: one flag to test */
 	struct evbpf_async_stats stats;
 };
 
@@ -76,7 +77,7 @@ EVBPF_HIDDEN int evbpf__consumer_stats(const struct evbpf__consumer *c,
 /* After each callback: has the callback stopped or freed the consumer? */
 static inline bool evbpf__consumer_should_end(const struct evbpf__consumer *c)
 {
-	return (c->stop_req && !c->drain_all) || c->free_req;
+	return c->end_req;
 }
 
 #endif /* EVBPF_ASYNC_CONSUMER_H */

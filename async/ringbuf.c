@@ -66,14 +66,6 @@ struct evbpf_ringbuf {
 	size_t page_size;
 };
 
-static void publish(struct evbpf_ringbuf *rb, uint64_t *published)
-{
-	if (rb->cons != *published) {
-		__atomic_store_n(rb->consumer_pos, rb->cons, __ATOMIC_RELEASE);
-		*published = rb->cons;
-	}
-}
-
 /* Hand the collected batch over; returns the callback's result. */
 static int flush_batch(struct evbpf_ringbuf *rb, size_t *nb)
 {
@@ -86,10 +78,21 @@ static int flush_batch(struct evbpf_ringbuf *rb, size_t *nb)
 	return ret;
 }
 
+/*
+ * The hot loop keeps the positions, the ring's geometry and the counters in
+ * locals: the callback is opaque to the compiler, so anything read through
+ * rb would be reloaded after every record.
+ */
 static long ringbuf_drain(struct evbpf__consumer *c, uint64_t limit, bool *hit)
 {
 	struct evbpf_ringbuf *rb = (struct evbpf_ringbuf *)c;
-	uint64_t published = rb->cons, prod, n = 0, chunk = rb->size / 4;
+	const uint8_t *data = rb->data;
+	const uint64_t mask = rb->mask, size = rb->size, chunk = rb->size / 4;
+	const evbpf_ringbuf_fn fn = rb->fn;
+	const bool batched = rb->batch_fn != NULL;
+	void *const ctx = rb->ctx;
+	uint64_t cons = rb->cons, published = cons, prod, n = 0, bytes = 0;
+	uint64_t publish_at = cons + chunk; /* on a long pass, publish every quarter ring */
 	size_t nb = 0;
 	long ret = 0;
 	bool progress;
@@ -98,8 +101,8 @@ static long ringbuf_drain(struct evbpf__consumer *c, uint64_t limit, bool *hit)
 	for (;;) {
 		progress = false;
 		prod = __atomic_load_n(rb->producer_pos, __ATOMIC_ACQUIRE);
-		while (rb->cons < prod) {
-			const uint32_t *hdr = (const uint32_t *)(rb->data + (rb->cons & rb->mask));
+		while (cons < prod) {
+			const uint32_t *hdr = (const uint32_t *)(data + (cons & mask));
 			uint32_t len_word, len;
 			uint64_t total;
 
@@ -111,35 +114,31 @@ static long ringbuf_drain(struct evbpf__consumer *c, uint64_t limit, bool *hit)
 			if (len_word & BPF_RINGBUF_BUSY_BIT)
 				break;
 			len = len_word & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
-			total = evbpf__roundup((uint64_t)len + RINGBUF_HDR_SZ, 8);
-			if (total > rb->size || total > prod - rb->cons) {
+			total = ((uint64_t)len + RINGBUF_HDR_SZ + 7) & ~(uint64_t)7;
+			if (total > size || total > prod - cons) {
 				ret = evbpf__err(-EINVAL,
 				                 "ringbuf: corrupt record at position %llu: "
 				                 "length %u, %llu bytes available",
-				                 (unsigned long long)rb->cons, len,
-				                 (unsigned long long)(prod - rb->cons));
+				                 (unsigned long long)cons, len,
+				                 (unsigned long long)(prod - cons));
 				goto out;
 			}
 			progress = true;
-			if (len_word & BPF_RINGBUF_DISCARD_BIT) {
-				rb->cons += total;
+			/* The record counts as consumed even when the callback
+			 * fails or stops us. */
+			cons += total;
+			if (len_word & BPF_RINGBUF_DISCARD_BIT)
 				continue;
-			}
 			n++;
-			c->stats.records++;
-			c->stats.bytes += len;
-			if (rb->batch_fn) {
+			bytes += len;
+			if (batched) {
 				rb->batch[nb].data = hdr + 2;
 				rb->batch[nb].size = len;
-				rb->cons += total;
 				if (++nb < rb->batch_max)
 					continue;
 				err = flush_batch(rb, &nb);
 			} else {
-				/* The record counts as consumed even when the
-				 * callback fails or stops us. */
-				rb->cons += total;
-				err = rb->fn(rb->ctx, hdr + 2, len);
+				err = fn(ctx, hdr + 2, len);
 			}
 			if (err < 0) {
 				ret = err;
@@ -147,11 +146,18 @@ static long ringbuf_drain(struct evbpf__consumer *c, uint64_t limit, bool *hit)
 			}
 			if (evbpf__consumer_should_end(c))
 				goto out;
-			if (rb->cons - published >= chunk && !nb)
-				publish(rb, &published);
+			if (cons >= publish_at && !nb) {
+				__atomic_store_n(rb->consumer_pos, cons, __ATOMIC_RELEASE);
+				published = cons;
+				publish_at = cons + chunk;
+			}
 		}
 		err = flush_batch(rb, &nb);
-		publish(rb, &published);
+		if (cons != published) {
+			__atomic_store_n(rb->consumer_pos, cons, __ATOMIC_RELEASE);
+			published = cons;
+			publish_at = cons + chunk;
+		}
 		/* Order the store of our position before the loads that
 		 * follow: see the top of the file. */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -168,8 +174,12 @@ out:
 		if (err < 0 && ret >= 0)
 			ret = err;
 	}
-	publish(rb, &published);
+	if (cons != published)
+		__atomic_store_n(rb->consumer_pos, cons, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	rb->cons = cons;
+	c->stats.records += n;
+	c->stats.bytes += bytes;
 	return ret < 0 ? ret : (long)n;
 }
 

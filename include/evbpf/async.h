@@ -96,7 +96,8 @@ struct evbpf_perfbuf_opts {
 	uint32_t flags; /* EVBPF_ASYNC_* */
 };
 
-/* Counters of one consumer since it was created. */
+/* Counters of one consumer since it was created, brought up to date at the
+ * end of each drain (a callback sees the values of the drains before). */
 struct evbpf_async_stats {
 	size_t sz;
 	uint64_t records;      /* delivered to the callback (discarded ones excluded) */
