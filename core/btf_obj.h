@@ -74,6 +74,8 @@ EVBPF_HIDDEN void evbpf__externs_free(struct evbpf_object_btfx *x);
 /* Resolve .ksyms against the kernel (once per object, at first link). */
 EVBPF_HIDDEN int evbpf__externs_resolve_ksyms(struct evbpf_object *obj);
 EVBPF_HIDDEN void evbpf__externs_free_kmods(struct evbpf_object_btfx *x);
+/* Apply .config text (modified) to the CONFIG_* externs' values in data. */
+EVBPF_HIDDEN int evbpf__kconfig_apply(struct evbpf_object *obj, uint8_t *data, char *text);
 
 /* btf_module.c-like helpers in prog_btf.c: the module BTFs, cached. */
 EVBPF_HIDDEN int evbpf__module_btfs(const struct evbpf_btf *const **btfs, size_t *nr);

@@ -80,9 +80,12 @@ static int kcfg_classify(struct evbpf_object *obj, struct evbpf_extern *e, uint3
 	case BTF_KIND_INT: {
 		uint32_t enc = BTF_INT_ENCODING(*(const uint32_t *)(t + 1));
 
+		e->kcfg_signed = enc & BTF_INT_SIGNED;
 		if (enc & BTF_INT_BOOL) {
 			e->kcfg_type = EVBPF_KCFG_BOOL;
-		} else if (t->size == 1 && (enc & BTF_INT_CHAR)) {
+		} else if (t->size == 1) {
+			/* Any 1-byte integer: 'y'/'n'/'m' as a character, or a
+			 * number. */
 			e->kcfg_type = EVBPF_KCFG_CHAR;
 		} else {
 			e->kcfg_type = EVBPF_KCFG_INT;
@@ -466,6 +469,19 @@ static int set_int(struct evbpf_extern *e, uint8_t *dst, uint64_t v, const char 
 	return 0;
 }
 
+static int set_number(struct evbpf_extern *e, uint8_t *dst, const char *val)
+{
+	char *end;
+	uint64_t v;
+
+	errno = 0;
+	v = e->kcfg_signed ? (uint64_t)strtoll(val, &end, 0) : strtoull(val, &end, 0);
+	if (errno || end == val || *end || (!e->kcfg_signed && val[0] == '-'))
+		return evbpf__err(errno == ERANGE ? -ERANGE : -EINVAL,
+		                  "kconfig extern '%s': value '%s' is not a number", e->name, val);
+	return set_int(e, dst, v, val);
+}
+
 /* Store one config value ("y", "m", "n", a number or a quoted string). */
 static int set_value(struct evbpf_extern *e, uint8_t *data, const char *val)
 {
@@ -493,8 +509,7 @@ static int set_value(struct evbpf_extern *e, uint8_t *data, const char *val)
 	}
 	case EVBPF_KCFG_CHAR:
 		if (!tri)
-			return evbpf__err(-EINVAL, "kconfig extern '%s': value '%s' is not y/n/m",
-			                  e->name, val);
+			return set_number(e, dst, val);
 		*dst = (uint8_t)c;
 		break;
 	case EVBPF_KCFG_CHAR_ARR: {
@@ -510,19 +525,8 @@ static int set_value(struct evbpf_extern *e, uint8_t *data, const char *val)
 		dst[len] = '\0';
 		break;
 	}
-	case EVBPF_KCFG_INT: {
-		char *end;
-		uint64_t v;
-
-		errno = 0;
-		v = e->kcfg_signed ? (uint64_t)strtoll(val, &end, 0) : strtoull(val, &end, 0);
-		if (errno || end == val || *end)
-			return evbpf__err(-EINVAL,
-			                  "kconfig extern '%s': value '%s' is not a "
-			                  "number",
-			                  e->name, val);
-		return set_int(e, dst, v, val);
-	}
+	case EVBPF_KCFG_INT:
+		return set_number(e, dst, val);
 	}
 	return 0;
 }
@@ -556,11 +560,72 @@ static int load_config_text(char **textp)
 	return 0;
 }
 
+/*
+ * Apply a kernel config (the text of a .config; modified in place) to the
+ * CONFIG_* externs, writing their values into data (the .kconfig map's
+ * initial value). Non-weak externs the config does not set are an error.
+ */
+int evbpf__kconfig_apply(struct evbpf_object *obj, uint8_t *data, char *text)
+{
+	struct evbpf_object_btfx *x = obj->btfx;
+	char *line, *save = NULL;
+	int err;
+
+	for (size_t i = 0; i < x->nr_exts; i++) {
+		struct evbpf_extern *e = &x->exts[i];
+
+		if (e->type == EVBPF_EXT_KCFG && !strncmp(e->name, "CONFIG_", 7)) {
+			e->resolved = false;
+			memset(data + e->kcfg_off, 0, e->kcfg_size);
+		}
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq, *name = line, *val;
+		bool not_set = false;
+
+		if (!strncmp(line, "# CONFIG_", 9) && strstr(line, " is not set")) {
+			name = line + 2;
+			*strchr(name, ' ') = '\0';
+			val = "n";
+			not_set = true;
+		} else if (strncmp(line, "CONFIG_", 7) || !(eq = strchr(line, '='))) {
+			continue;
+		} else {
+			*eq = '\0';
+			val = eq + 1;
+		}
+		for (size_t i = 0; i < x->nr_exts; i++) {
+			struct evbpf_extern *e = &x->exts[i];
+
+			if (e->type != EVBPF_EXT_KCFG || e->resolved || strcmp(e->name, name))
+				continue;
+			/* "is not set" means n for y/n/m types, unset for others. */
+			if (not_set &&
+			    (e->kcfg_type == EVBPF_KCFG_INT || e->kcfg_type == EVBPF_KCFG_CHAR_ARR))
+				continue;
+			err = set_value(e, data, val);
+			if (err)
+				return err;
+			e->resolved = true;
+		}
+	}
+	for (size_t i = 0; i < x->nr_exts; i++) {
+		struct evbpf_extern *e = &x->exts[i];
+
+		if (e->type == EVBPF_EXT_KCFG && !e->resolved && !e->weak)
+			return evbpf__err(-ESRCH,
+			                  "object '%s': kconfig extern '%s' is not set in "
+			                  "the kernel config (declare it __weak to read 0)",
+			                  obj->name, e->name);
+	}
+	return 0;
+}
+
 static int read_kconfig(struct evbpf_object *obj, uint8_t *data)
 {
 	struct evbpf_object_btfx *x = obj->btfx;
 	bool need_config = false;
-	char *text = NULL, *line, *save = NULL;
+	char *text = NULL;
 	int err;
 
 	for (size_t i = 0; i < x->nr_exts; i++) {
@@ -600,49 +665,9 @@ static int read_kconfig(struct evbpf_object *obj, uint8_t *data)
 		evbpf__errmsg_clear();
 		return 0;
 	}
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *eq, *name = line, *val;
-		bool not_set = false;
-
-		if (!strncmp(line, "# CONFIG_", 9) && strstr(line, " is not set")) {
-			name = line + 2;
-			*strchr(name, ' ') = '\0';
-			val = "n";
-			not_set = true;
-		} else if (strncmp(line, "CONFIG_", 7) || !(eq = strchr(line, '='))) {
-			continue;
-		} else {
-			*eq = '\0';
-			val = eq + 1;
-		}
-		for (size_t i = 0; i < x->nr_exts; i++) {
-			struct evbpf_extern *e = &x->exts[i];
-
-			if (e->type != EVBPF_EXT_KCFG || e->resolved || strcmp(e->name, name))
-				continue;
-			/* "is not set" means n for y/n/m types, unset for others. */
-			if (not_set &&
-			    (e->kcfg_type == EVBPF_KCFG_INT || e->kcfg_type == EVBPF_KCFG_CHAR_ARR))
-				continue;
-			err = set_value(e, data, val);
-			if (err) {
-				free(text);
-				return err;
-			}
-			e->resolved = true;
-		}
-	}
+	err = evbpf__kconfig_apply(obj, data, text);
 	free(text);
-	for (size_t i = 0; i < x->nr_exts; i++) {
-		struct evbpf_extern *e = &x->exts[i];
-
-		if (e->type == EVBPF_EXT_KCFG && !e->resolved && !e->weak)
-			return evbpf__err(-ESRCH,
-			                  "object '%s': kconfig extern '%s' is not set in "
-			                  "the kernel config (declare it __weak to read 0)",
-			                  obj->name, e->name);
-	}
-	return 0;
+	return err;
 }
 
 /* ------------------------------------------------------------ ksyms */
