@@ -29,6 +29,12 @@
 
 #define SPEC_MAX    64
 #define MATCH_DEPTH 32
+/* Type matching visits at most this many types per relocation: BTF made to
+ * be hostile (a DAG of wide anonymous structs) would otherwise take
+ * exponential time. Real types need a few thousand at most. */
+#define MATCH_BUDGET 1000000
+
+static _Thread_local uint32_t match_budget;
 
 struct core_acc {
 	uint32_t type_id; /* composite for a member, element type for an array */
@@ -347,6 +353,8 @@ static int types_compat(const struct evbpf_btf *lb, uint32_t lid, const struct e
 	for (; depth < MATCH_DEPTH; depth++) {
 		const struct btf_type *l = skip_mods(lb, lid, &lid), *t = skip_mods(tb, tid, &tid);
 
+		if (!match_budget--)
+			return -E2BIG;
 		if (!l || !t)
 			return !l && !t;
 		if (!kinds_compat(l, t))
@@ -454,6 +462,8 @@ static int types_match(const struct evbpf_btf *lb, uint32_t lid, const struct ev
 
 	if (depth > MATCH_DEPTH)
 		return -ELOOP;
+	if (!match_budget--)
+		return -E2BIG;
 	l = skip_mods(lb, lid, &lid);
 	t = skip_mods(tb, tid, &tid);
 	if (!l || !t)
@@ -544,6 +554,8 @@ static int match_member(const struct evbpf_btf *tb, uint32_t tid, const char *na
 		return 0;
 	if (depth > MATCH_DEPTH)
 		return -ELOOP;
+	if (!match_budget--)
+		return -E2BIG;
 	m = (const struct btf_member *)(t + 1);
 	for (uint16_t i = 0; i < evbpf__btf_vlen(t); i++) {
 		const char *mn = safe_name(tb, m[i].name_off);
@@ -901,6 +913,7 @@ int evbpf__core_calc(const char *prog_name, int relo_idx, const struct evbpf_btf
 	const struct btf_type *lt;
 
 	memset(res, 0, sizeof(*res));
+	match_budget = MATCH_BUDGET;
 	memset(&best, 0, sizeof(best));
 	memset(&bv, 0, sizeof(bv));
 	access = evbpf__btf_str(local, relo->access_str_off);
