@@ -85,6 +85,23 @@ int core_read(void *ctx)
 	return 0;
 }
 
+/* Attached to sys_enter: records, for this test process's own syscalls
+ * only, the tgid and parent tgid it reads through CO-RE. */
+u64 r_tp_hits, r_tp_tgid, r_tp_ptgid;
+
+SEC("raw_tp/sys_enter")
+int core_sys_enter(void *ctx)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	if (BPF_CORE_READ(task, tgid) != target_pid)
+		return 0;
+	r_tp_tgid = BPF_CORE_READ(task, tgid);
+	r_tp_ptgid = BPF_CORE_READ(task, real_parent, tgid);
+	__sync_fetch_and_add(&r_tp_hits, 1);
+	return 0;
+}
+
 /* Typed per-CPU variable: the kernel resolves its address through
  * kallsyms, so this loads only on kernels with CONFIG_KALLSYMS_ALL. */
 SEC("raw_tp/sys_enter")

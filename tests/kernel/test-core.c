@@ -109,6 +109,26 @@ static void test_core_read_current_task(void **st)
 	assert_int_equal(g64(obj, "r_task_size"), evbpf__btf_resolve_size(vmlinux, task_id));
 }
 
+/* The same reads from a program attached to sys_enter and triggered by a
+ * syscall this process makes. */
+static void test_core_attached(void **st)
+{
+	struct state *s = *st;
+	struct evbpf_object *obj;
+	struct evbpf_link *link = NULL;
+	int32_t pid = getpid();
+
+	REQUIRE_KERNEL();
+	obj = open_core(s);
+	assert_ok(evbpf_object_set_global(obj, "target_pid", &pid, sizeof(pid)));
+	assert_ok(evbpf_program_attach(load_one(obj, "core_sys_enter"), &link));
+	assert_int_equal(syscall(SYS_getppid), getppid());
+	assert_ok(evbpf_link_destroy(link));
+	assert_true(g64(obj, "r_tp_hits") >= 1);
+	assert_int_equal(g64(obj, "r_tp_tgid"), getpid());
+	assert_int_equal(g64(obj, "r_tp_ptgid"), getppid());
+}
+
 static void test_func_and_line_info(void **st)
 {
 	struct state *s = *st;
@@ -305,6 +325,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_core_read_current_task, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_core_attached, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_func_and_line_info, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_kconfig, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ksyms, setup, teardown),
