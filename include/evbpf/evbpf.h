@@ -81,6 +81,17 @@ EVBPF_API void evbpf_set_log(evbpf_log_fn fn, void *ctx, enum evbpf_log_level ma
 EVBPF_API const char *evbpf_prog_type_name(uint32_t prog_type);
 EVBPF_API const char *evbpf_map_type_name(uint32_t map_type);
 
+/*
+ * Feature probes of the running kernel: 1 when it has the program type,
+ * map type, or helper (by its BPF_FUNC_* number) for the program type; 0
+ * when it does not; -errno when the probe cannot tell (e.g. -EPERM without
+ * privileges, or a program type this kernel refuses by policy). Answers
+ * are cached for the process; thread-safe.
+ */
+EVBPF_API int evbpf_probe_prog_type(uint32_t prog_type);
+EVBPF_API int evbpf_probe_map_type(uint32_t map_type);
+EVBPF_API int evbpf_probe_helper(uint32_t prog_type, uint32_t helper_id);
+
 /* Number of possible CPUs (the per-CPU map slot count), or -errno. */
 EVBPF_API int evbpf_num_possible_cpus(void);
 

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* Feature probes against the running kernel (6.x: every type below exists). */
+#include "common.h"
+
+static void test_prog_types(void **st)
+{
+	static const uint32_t present[] = {
+		BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_XDP,          BPF_PROG_TYPE_SCHED_CLS,
+		BPF_PROG_TYPE_TRACEPOINT,    BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_CGROUP_SKB,
+		BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_PROG_TYPE_CGROUP_SOCKOPT, BPF_PROG_TYPE_SK_LOOKUP,
+		BPF_PROG_TYPE_PERF_EVENT,    BPF_PROG_TYPE_SYSCALL,        BPF_PROG_TYPE_SK_MSG,
+	};
+	int before = fd_count();
+
+	(void)st;
+	REQUIRE_KERNEL();
+	for (size_t i = 0; i < sizeof(present) / sizeof(present[0]); i++)
+		if (evbpf_probe_prog_type(present[i]) != 1)
+			fail_msg("program type %s not found: %s", evbpf_prog_type_name(present[i]),
+				 evbpf_errmsg());
+	/* Types past the kernel's last one do not exist. */
+	assert_int_equal(evbpf_probe_prog_type(60), 0);
+	assert_int_equal(evbpf_probe_prog_type(1000), 0);
+	assert_int_equal(evbpf_probe_prog_type(0), -EINVAL);
+	/* Cached answers agree with the first ones. */
+	assert_int_equal(evbpf_probe_prog_type(BPF_PROG_TYPE_XDP), 1);
+	assert_int_equal(fd_count(), before);
+}
+
+static void test_map_types(void **st)
+{
+	static const uint32_t present[] = {
+		BPF_MAP_TYPE_HASH,        BPF_MAP_TYPE_ARRAY,          BPF_MAP_TYPE_PROG_ARRAY,
+		BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY,
+		BPF_MAP_TYPE_STACK_TRACE, BPF_MAP_TYPE_LRU_HASH,       BPF_MAP_TYPE_LPM_TRIE,
+		BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_DEVMAP,
+		BPF_MAP_TYPE_SOCKMAP,     BPF_MAP_TYPE_CPUMAP,         BPF_MAP_TYPE_SOCKHASH,
+		BPF_MAP_TYPE_CGROUP_STORAGE, BPF_MAP_TYPE_QUEUE,       BPF_MAP_TYPE_STACK,
+		BPF_MAP_TYPE_SK_STORAGE,  BPF_MAP_TYPE_TASK_STORAGE,   BPF_MAP_TYPE_RINGBUF,
+		BPF_MAP_TYPE_BLOOM_FILTER, BPF_MAP_TYPE_USER_RINGBUF,  BPF_MAP_TYPE_STRUCT_OPS,
+	};
+	int before = fd_count();
+
+	(void)st;
+	REQUIRE_KERNEL();
+	for (size_t i = 0; i < sizeof(present) / sizeof(present[0]); i++)
+		if (evbpf_probe_map_type(present[i]) != 1)
+			fail_msg("map type %s not found: %s", evbpf_map_type_name(present[i]),
+				 evbpf_errmsg());
+	assert_int_equal(evbpf_probe_map_type(60), 0);
+	assert_int_equal(evbpf_probe_map_type(0), -EINVAL);
+	assert_int_equal(fd_count(), before);
+}
+
+static void test_helpers(void **st)
+{
+	int before = fd_count();
+
+	(void)st;
+	REQUIRE_KERNEL();
+	assert_int_equal(evbpf_probe_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_map_lookup_elem), 1);
+	assert_int_equal(evbpf_probe_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_ringbuf_output), 1);
+	assert_int_equal(evbpf_probe_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_pid_tgid),
+			 1);
+	/* A helper only XDP may call, and one that does not exist. */
+	assert_int_equal(evbpf_probe_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_adjust_head), 1);
+	assert_int_equal(evbpf_probe_helper(BPF_PROG_TYPE_SOCKET_FILTER, BPF_FUNC_xdp_adjust_head),
+			 0);
+	assert_int_equal(evbpf_probe_helper(BPF_PROG_TYPE_XDP, 250), 0);
+	assert_int_equal(evbpf_probe_helper(BPF_PROG_TYPE_XDP, 0), -EINVAL);
+	assert_int_equal(fd_count(), before);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prog_types),
+		cmocka_unit_test(test_map_types),
+		cmocka_unit_test(test_helpers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
