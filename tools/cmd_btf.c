@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * evbpf btf dump [FILE] [-o OUT]: C types from BTF, a vmlinux.h for BPF
- * programs. FILE is raw BTF (default /sys/kernel/btf/vmlinux) or an ELF
- * file with a .BTF section (a BPF object, a vmlinux image).
+ * evbpf btf dump [FILE] [--base BASE] [-o OUT]: C types from BTF, a
+ * vmlinux.h for BPF programs. FILE is raw BTF (default
+ * /sys/kernel/btf/vmlinux) or an ELF file with a .BTF section (a BPF object,
+ * a vmlinux image). Split BTF (a kernel module's) needs its base: --base,
+ * or /sys/kernel/btf/vmlinux for files under /sys/kernel/btf/.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,16 +16,17 @@
 static int usage(void)
 {
 	fprintf(stderr,
-	        "usage: evbpf btf dump [FILE] [-o OUT]\n"
-	        "  FILE  raw BTF or an ELF file with .BTF (default /sys/kernel/btf/vmlinux)\n"
-	        "  -o    write to OUT instead of standard output\n");
+	        "usage: evbpf btf dump [FILE] [--base BASE] [-o OUT]\n"
+	        "  FILE    raw BTF or an ELF file with .BTF (default /sys/kernel/btf/vmlinux)\n"
+	        "  --base  base of split BTF (default for /sys/kernel/btf/MODULE: vmlinux)\n"
+	        "  -o      write to OUT instead of standard output\n");
 	return 2;
 }
 
 static int run(int argc, char **argv)
 {
-	const char *path = "/sys/kernel/btf/vmlinux", *out_path = NULL;
-	struct evbpf_btf *btf;
+	const char *path = "/sys/kernel/btf/vmlinux", *out_path = NULL, *base_path = NULL;
+	struct evbpf_btf *btf, *base = NULL;
 	FILE *out = stdout;
 	int err;
 
@@ -32,13 +35,26 @@ static int run(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			out_path = argv[++i];
+		else if (!strcmp(argv[i], "--base") && i + 1 < argc)
+			base_path = argv[++i];
 		else if (argv[i][0] == '-')
 			return usage();
 		else
 			path = argv[i];
 	}
-	err = evbpf__btf_parse_file(path, NULL, &btf);
+	if (!base_path && !strncmp(path, "/sys/kernel/btf/", 16) &&
+	    strcmp(path, "/sys/kernel/btf/vmlinux"))
+		base_path = "/sys/kernel/btf/vmlinux";
+	if (base_path) {
+		err = evbpf__btf_parse_file(base_path, NULL, &base);
+		if (err) {
+			tool_error("btf dump: base", err);
+			return 1;
+		}
+	}
+	err = evbpf__btf_parse_file(path, base, &btf);
 	if (err) {
+		evbpf__btf_free(base);
 		tool_error("btf dump", err); /* the message names the file */
 		return 1;
 	}
@@ -47,6 +63,7 @@ static int run(int argc, char **argv)
 		if (!out) {
 			err = -errno;
 			evbpf__btf_free(btf);
+			evbpf__btf_free(base);
 			tool_error(out_path, err);
 			return 1;
 		}
@@ -55,6 +72,7 @@ static int run(int argc, char **argv)
 	if (out != stdout && fclose(out) && !err)
 		err = -EIO;
 	evbpf__btf_free(btf);
+	evbpf__btf_free(base);
 	if (err) {
 		if (out_path)
 			remove(out_path);
@@ -66,6 +84,6 @@ static int run(int argc, char **argv)
 
 const struct tool_cmd tool_cmd_btf = {
     .name = "btf",
-    .usage = "btf dump [FILE] [-o OUT]      C header (vmlinux.h) from BTF",
+    .usage = "btf dump [FILE] [--base B] [-o OUT]  C header (vmlinux.h) from BTF",
     .run = run,
 };

@@ -11,6 +11,7 @@
 
 #include "common.h"
 #include "internal.h"
+#include "unit/btf_builder.h"
 
 static int run(const char *cmd)
 {
@@ -129,6 +130,54 @@ static void test_dump_vmlinux(void **st)
 	dump_and_check("/sys/kernel/btf/vmlinux", 10000);
 }
 
+/* Split BTF (a module's) dumps over its base, given with --base. */
+static void test_dump_split(void **st)
+{
+	static struct bb base, mod;
+	char dir[] = "/tmp/evbpf-split-XXXXXX", bpath[256], mpath[256], hpath[256], cmd[1024];
+	uint32_t i_int, i_task;
+	FILE *f;
+
+	(void)st;
+	assert_non_null(mkdtemp(dir));
+	bb_init(&base, 1, 0);
+	i_int = bb_int(&base, "int", 4, 32, BTF_INT_SIGNED);
+	i_task = bb_composite(&base, BTF_KIND_STRUCT, "base_task", 4, 1, 0);
+	bb_member(&base, "pid", i_int, 0);
+	bb_init(&mod, 3, (uint32_t)base.ns);
+	bb_composite(&mod, BTF_KIND_STRUCT, "mod_thing", 16, 2, 0);
+	bb_member(&mod, "task", i_task, 0);
+	bb_member(&mod, "next", 4, 64);
+	bb_ref(&mod, BTF_KIND_PTR, "", 3);
+	snprintf(bpath, sizeof(bpath), "%s/base.btf", dir);
+	snprintf(mpath, sizeof(mpath), "%s/mod.btf", dir);
+	snprintf(hpath, sizeof(hpath), "%s/mod.h", dir);
+	f = fopen(bpath, "w");
+	assert_non_null(f);
+	fwrite(base.blob, 1, bb_blob(&base), f);
+	fclose(f);
+	f = fopen(mpath, "w");
+	assert_non_null(f);
+	fwrite(mod.blob, 1, bb_blob(&mod), f);
+	fclose(f);
+	/* Without its base it is not valid BTF... */
+	snprintf(cmd, sizeof(cmd), "%s btf dump %s -o %s 2>/dev/null", EVBPF_TEST_TOOL, mpath,
+	         hpath);
+	assert_int_equal(run(cmd), 1);
+	/* ...with it, the header has both and compiles. */
+	snprintf(cmd, sizeof(cmd), "%s btf dump %s --base %s -o %s", EVBPF_TEST_TOOL, mpath, bpath,
+	         hpath);
+	assert_int_equal(run(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+	         "printf '#include \"%s\"\n_Static_assert(sizeof(struct mod_thing) == 16, "
+	         "\"\");\nint f(struct mod_thing *m) { return m->task.pid + m->next->task.pid; "
+	         "}\n' | %s -target bpf -fsyntax-only -Werror -x c -",
+	         hpath, EVBPF_TEST_CLANG);
+	assert_int_equal(run(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	run(cmd);
+}
+
 static void test_dump_errors(void **st)
 {
 	char cmd[1024];
@@ -150,6 +199,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_dump_fixture),
 	    cmocka_unit_test(test_dump_vmlinux),
+	    cmocka_unit_test(test_dump_split),
 	    cmocka_unit_test(test_dump_errors),
 	};
 
