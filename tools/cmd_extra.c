@@ -4,9 +4,11 @@
 
 extern const struct tool_cmd tool_cmd_run;
 extern const struct tool_cmd tool_cmd_btf;
+extern const struct tool_cmd tool_cmd_probe;
 
 const struct tool_cmd *const tool_extra_cmds[] = {
     &tool_cmd_run,
     &tool_cmd_btf,
+    &tool_cmd_probe,
     NULL,
 };

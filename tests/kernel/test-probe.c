@@ -71,12 +71,32 @@ static void test_helpers(void **st)
 	assert_int_equal(fd_count(), before);
 }
 
+static void test_tool(void **st)
+{
+	char out[8192];
+	size_t n;
+	FILE *f;
+
+	(void)st;
+	REQUIRE_KERNEL();
+	f = popen(EVBPF_TEST_TOOL " probe --json", "r");
+	assert_non_null(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	assert_int_equal(pclose(f), 0);
+	assert_non_null(strstr(out, "\"prog_types\":{"));
+	assert_non_null(strstr(out, "\"xdp\":true"));
+	assert_non_null(strstr(out, "\"ringbuf\":true"));
+	assert_non_null(strstr(out, "\"map_types\":{"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prog_types),
 		cmocka_unit_test(test_map_types),
 		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_tool),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

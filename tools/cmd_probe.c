@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* evbpf probe [--json]: which program and map types the running kernel has. */
+#include <errno.h>
+#include <string.h>
+
+#include "tool.h"
+
+extern const struct tool_cmd tool_cmd_probe;
+
+#define PROBE_MAX_TYPE 40
+
+static int run(int argc, char **argv)
+{
+	int json = argc > 1 && !strcmp(argv[1], "--json");
+	const char *sep = "";
+	int failed = 0;
+
+	if (argc > 2 || (argc == 2 && !json)) {
+		fprintf(stderr, "usage: evbpf %s\n", tool_cmd_probe.usage);
+		return 2;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		const char *what = pass ? "map_types" : "prog_types";
+
+		if (json)
+			printf("%s\"%s\":{", pass ? "}," : "{", what);
+		else
+			printf("%s:\n", what);
+		sep = "";
+		for (uint32_t t = 1; t < PROBE_MAX_TYPE; t++) {
+			const char *name = pass ? evbpf_map_type_name(t) : evbpf_prog_type_name(t);
+			int r = pass ? evbpf_probe_map_type(t) : evbpf_probe_prog_type(t);
+
+			if (!strcmp(name, "unknown"))
+				break;
+			if (r < 0 && r != -EPERM)
+				failed = 1;
+			if (json)
+				printf("%s\"%s\":%s", sep, name,
+				       r == 1 ? "true" : r == 0 ? "false" : "null");
+			else
+				printf("  %-26s %s\n", name,
+				       r == 1 ? "yes" : r == 0 ? "no" : evbpf_strerror(r));
+			sep = ",";
+		}
+	}
+	if (json)
+		printf("}}\n");
+	return failed;
+}
+
+const struct tool_cmd tool_cmd_probe = {
+	.name = "probe",
+	.usage = "probe [--json]            program and map types the kernel supports",
+	.run = run,
+};
