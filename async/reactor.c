@@ -20,6 +20,8 @@ EVBPF_API int evbpf_reactor_init(struct evbpf_reactor *r, const struct evbpf_rea
 		return evbpf__err(-EINVAL, "reactor init: NULL argument");
 	if (ops->sz < offsetof(struct evbpf_reactor_ops, destroy) + sizeof(ops->destroy))
 		return evbpf__err(-EINVAL, "reactor init: ops->sz %zu is too small", ops->sz);
+	if (!ops->name)
+		return evbpf__err(-EINVAL, "reactor init: the backend has no name");
 	if (!ops->io_open || !ops->io_start || !ops->io_stop || !ops->io_close ||
 	    !ops->timer_open || !ops->timer_start || !ops->timer_stop || !ops->timer_close ||
 	    !ops->work_queue || !ops->destroy)

@@ -72,7 +72,7 @@ typedef void (*evbpf_reactor_done_fn)(void *arg, int status);
 
 struct evbpf_reactor_ops {
 	size_t sz;        /* sizeof(struct evbpf_reactor_ops) the backend was built with */
-	const char *name; /* "uv", "ev", ... for messages */
+	const char *name; /* "uv", "ev", ... for messages; required */
 
 	int (*io_open)(struct evbpf_reactor *r, int fd, evbpf_reactor_io_fn fn, void *arg,
 	               struct evbpf_reactor_io **iop);
