@@ -59,6 +59,7 @@ int evbpf__consumer_run(struct evbpf__consumer *c, uint64_t limit, enum evbpf__d
 	c->in_drain = true;
 	c->stop_req = false;
 	c->end_req = false;
+	c->cb_failed = false;
 	if (limit == UINT64_MAX)
 		c->drain_all = true;
 	c->stats.drains++;
@@ -71,14 +72,13 @@ int evbpf__consumer_run(struct evbpf__consumer *c, uint64_t limit, enum evbpf__d
 		destroy(c);
 		return n > INT_MAX ? INT_MAX : (int)n;
 	}
-	if (hit) {
+	if (hit)
 		c->stats.budget_hits++;
-		/* Resume at the next loop iteration: a perf event reports
-		 * readiness once per wakeup, and a ring producer wakes us only
-		 * when we have caught up, so leftovers would otherwise wait. */
-		if (c->started && c->kick)
-			c->reactor->ops->timer_start(c->kick, 0, 0);
-	}
+	/* Resume at the next loop iteration: a perf event reports readiness
+	 * once per wakeup, and a ring producer wakes us only when we have
+	 * caught up, so leftovers would otherwise wait. */
+	if ((hit || c->cb_failed) && c->started && c->kick)
+		c->reactor->ops->timer_start(c->kick, 0, 0);
 	return n > INT_MAX ? INT_MAX : (int)n;
 }
 

@@ -51,6 +51,7 @@ struct evbpf__consumer {
 	bool free_req;  /* free() during the drain: free at its end */
 	bool drain_all; /* ignore the limit (drain-on-stop, flush) */
 	bool end_req;   /* the drain must end after this record: one flag to test */
+	bool cb_failed; /* the drain ended on a callback error, records may be left */
 	struct evbpf_async_stats stats;
 };
 

@@ -176,7 +176,9 @@ static long drain_cpu(struct evbpf_perfbuf *pb, struct perf_cpu_buf *b, uint64_t
 		tail += h.size;
 		err = deliver(pb, b, rec, h.size, n);
 		if (err < 0) {
+			/* The record was consumed: carrying on later is safe. */
 			ret = err;
+			pb->c.cb_failed = true;
 			break;
 		}
 		if (evbpf__consumer_should_end(&pb->c))

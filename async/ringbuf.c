@@ -142,6 +142,7 @@ static long ringbuf_drain(struct evbpf__consumer *c, uint64_t limit, bool *hit)
 			}
 			if (err < 0) {
 				ret = err;
+				c->cb_failed = true;
 				goto out;
 			}
 			if (evbpf__consumer_should_end(c))
@@ -163,6 +164,7 @@ static long ringbuf_drain(struct evbpf__consumer *c, uint64_t limit, bool *hit)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (err < 0) {
 			ret = err;
+			c->cb_failed = true;
 			break;
 		}
 		if (!progress || evbpf__consumer_should_end(c))
@@ -171,8 +173,10 @@ static long ringbuf_drain(struct evbpf__consumer *c, uint64_t limit, bool *hit)
 out:
 	if (nb) {
 		err = flush_batch(rb, &nb);
-		if (err < 0 && ret >= 0)
+		if (err < 0 && ret >= 0) {
 			ret = err;
+			c->cb_failed = true;
+		}
 	}
 	if (cons != published)
 		__atomic_store_n(rb->consumer_pos, cons, __ATOMIC_RELEASE);

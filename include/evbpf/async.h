@@ -34,8 +34,9 @@ struct evbpf_mappoll;
 
 /* Called once per record; data points into the ring (zero copy) and is
  * valid only during the call. A negative return stops the drain and is
- * returned by the call that drained. The record it was called for counts
- * as consumed. */
+ * returned by the call that drained (consume, flush, poll). The record it
+ * was called for counts as consumed. On a loop, the records after it
+ * follow at the next loop iteration: stop the consumer to stop them. */
 typedef int (*evbpf_ringbuf_fn)(void *ctx, const void *data, size_t size);
 typedef int (*evbpf_perfbuf_fn)(void *ctx, int cpu, const void *data, size_t size);
 typedef void (*evbpf_lost_fn)(void *ctx, int cpu, uint64_t lost);

@@ -212,22 +212,6 @@ static inline void tl_run_once(struct test_loop *tl)
 #endif
 }
 
-/* Whether the loop still has something active (handles, watchers, work). */
-static inline bool tl_alive(struct test_loop *tl)
-{
-#ifdef EVBPF_TEST_HAVE_UV
-	if (tl->kind == BACKEND_UV)
-		return uv_loop_alive(&tl->uv) != 0;
-#endif
-#ifdef EVBPF_TEST_HAVE_EV
-	if (tl->kind == BACKEND_EV) {
-		/* ev_run with NOWAIT returns nonzero while watchers are active. */
-		return ev_run(tl->ev, EVRUN_NOWAIT) != 0;
-	}
-#endif
-	return false;
-}
-
 static inline void tl_free_reactor(struct test_loop *tl)
 {
 	evbpf_reactor_free(tl->reactor);

@@ -269,6 +269,41 @@ static void produce_500(void *arg)
 	assert_ok(run_prog(arg, 500));
 }
 
+static int fail_fifth(void *arg, int cpu, const void *data, size_t size)
+{
+	struct pb_ctx *c = arg;
+
+	on_sample(arg, cpu, data, size);
+	return atomic_load(&c->consumed) == 5 ? -EAGAIN : 0;
+}
+
+static void test_callback_error_on_loop(void **st)
+{
+	struct test_loop tl;
+	struct evbpf_object *obj;
+	struct pb_ctx c;
+	struct evbpf_perfbuf_opts opts = {.sz = sizeof(opts), .wakeup_events = 50};
+
+	REQUIRE_KERNEL();
+	tl_init(&tl, backend_of(st));
+	obj = open_producers(NULL);
+	ctx_init(&c, 50);
+	c.expect = 50;
+	assert_ok(evbpf_perfbuf_new_opts(evbpf_object_find_map(obj, "perf"), 8, fail_fifth, NULL,
+	                                 &c, &opts, &c.pb));
+	assert_ok(evbpf_perfbuf_start(c.pb, tl.reactor));
+	/* One wakeup for all 50; the callback's error at the fifth ends that
+	 * drain, and the other 45 follow without another wakeup. */
+	produce_on(evbpf_object_find_program(obj, "perf_produce"), 50, 0);
+	tl_run(&tl);
+	assert_int_equal(atomic_load(&c.consumed), 50);
+	assert_false(c.bad);
+	evbpf_perfbuf_free(c.pb);
+	free(c.seen);
+	evbpf_object_close(obj);
+	tl_finish(&tl);
+}
+
 static void test_timer_mode(void **st)
 {
 	struct test_loop tl;
@@ -371,6 +406,7 @@ int main(void)
 		BOTH_BACKENDS(test_overflow_lost)
 		BOTH_BACKENDS(test_budget_without_new_wakeup)
 		BOTH_BACKENDS(test_timer_mode)
+		BOTH_BACKENDS(test_callback_error_on_loop)
 		BOTH_BACKENDS(test_stop_free_in_callback)
 		cmocka_unit_test(test_wakeup_events_and_watermark),
 		cmocka_unit_test(test_wrapped_records),
