@@ -385,7 +385,9 @@ static void print_members(struct dump *d, struct sbuf *b, const struct btf_type 
 	bool packed = is_packed(d, t);
 	uint64_t cur = 0;
 
-	for (uint16_t i = 0; i < evbpf__btf_vlen(t); i++) {
+	/* Out of budget: stop walking too, or nested anonymous types would
+	 * still be visited an exponential number of times. */
+	for (uint16_t i = 0; i < evbpf__btf_vlen(t) && !sb_over_budget; i++) {
 		uint64_t off = evbpf__btf_member_bit_offset(t, i);
 		uint32_t bf = evbpf__btf_member_bitfield_size(t, i);
 		const char *mname = evbpf__btf_str(d->btf, m[i].name_off);
@@ -719,7 +721,14 @@ static void emit_type(struct dump *d, uint32_t id, bool need_full)
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
 		if (!*raw_name(d, id)) {
+			/* Printed inline wherever it is used, but its
+			 * dependencies need emitting once, not once per use:
+			 * that would be exponential in the nesting. */
+			if (d->state[id] != ST_NONE)
+				break;
+			d->state[id] = ST_EMITTING;
 			emit_members_deps(d, t);
+			d->state[id] = ST_DONE;
 			break;
 		}
 		if (!need_full) {

@@ -817,6 +817,58 @@ static void test_btf_ext_records_past_section(void **st)
 	free(buf);
 }
 
+/* ------------------------------------------------------------- btf dump */
+
+static void expect_dump_too_large(struct btf_builder *bb)
+{
+	struct evbpf_btf *btf;
+	char *text = NULL;
+	size_t size, len = 0;
+	uint8_t *raw = bb_finish(bb, &size);
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	assert_ok(evbpf__btf_parse(raw, size, NULL, &btf));
+	assert_int_equal(evbpf__btf_dump_c(btf, out), -E2BIG);
+	if (!strstr(evbpf_errmsg(), "btf dump: the header would be too large"))
+		fail_msg("message \"%s\"", evbpf_errmsg());
+	fclose(out);
+	free(text);
+	evbpf__btf_free(btf);
+	free(raw);
+	free(bb);
+}
+
+/* A 4 GiB struct with one int: a gigabyte of "long: 64;" padding lines. */
+static void test_btf_dump_huge_padding(void **st)
+{
+	struct btf_builder *bb = bb_new();
+	uint32_t i = bb_int(bb, "int", 4);
+
+	bb_struct(bb, "huge", 0xfffffff0u, 1);
+	bb_member(bb, "x", i, 0);
+	expect_dump_too_large(bb);
+}
+
+/* Anonymous unions are printed inline where used: each level using the
+ * one below twice doubles the text, 2^40 copies at the top. */
+static void test_btf_dump_exponential_inline(void **st)
+{
+	struct btf_builder *bb = bb_new();
+	uint32_t prev = bb_int(bb, "int", 4);
+
+	for (int level = 0; level < 40; level++) {
+		uint32_t u = bb_type(bb, NULL, BTF_KIND_UNION, 2, 0, 4);
+
+		bb_member(bb, "a", prev, 0);
+		bb_member(bb, "b", prev, 0);
+		prev = u;
+	}
+	bb_struct(bb, "top", 4, 1);
+	bb_member(bb, "t", prev, 0);
+	expect_dump_too_large(bb);
+}
+
 /* ----------------------------------------------------------------- maps */
 
 static void test_ringbuf_absurd_size(void **st)
@@ -1100,6 +1152,8 @@ int main(void)
 	    cmocka_unit_test(test_datasec_bad_entries),
 	    cmocka_unit_test(test_btf_ext_truncated_header),
 	    cmocka_unit_test(test_btf_ext_records_past_section),
+	    cmocka_unit_test(test_btf_dump_huge_padding),
+	    cmocka_unit_test(test_btf_dump_exponential_inline),
 	    cmocka_unit_test(test_ringbuf_absurd_size),
 	    cmocka_unit_test(test_perf_array_absurd_sizes),
 	    cmocka_unit_test(test_map_value_type_too_large),
