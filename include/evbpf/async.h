@@ -38,7 +38,11 @@ struct evbpf_mappoll;
  * was called for counts as consumed. On a loop, the records after it
  * follow at the next loop iteration: stop the consumer to stop them. */
 typedef int (*evbpf_ringbuf_fn)(void *ctx, const void *data, size_t size);
+/* As evbpf_ringbuf_fn, with the CPU whose ring held the record. size is the
+ * kernel's raw sample size, which is the size the program wrote rounded up
+ * so that the sample stays 8-byte aligned (the padding is zeroed). */
 typedef int (*evbpf_perfbuf_fn)(void *ctx, int cpu, const void *data, size_t size);
+/* lost: samples the kernel dropped on that CPU because its ring was full. */
 typedef void (*evbpf_lost_fn)(void *ctx, int cpu, uint64_t lost);
 
 /* One record of a batch: zero copy, valid only during the batch call. */
