@@ -27,6 +27,10 @@
 #include "internal.h"
 
 #define DUMP_MAX_DEPTH 2048
+/* Anonymous types are printed inside their users, recursively: bound the
+ * nesting (the kernel's is a handful deep) so hostile BTF cannot exhaust
+ * the stack. */
+#define DUMP_MAX_INLINE 64
 
 enum { ST_NONE, ST_EMITTING, ST_DONE };
 
@@ -47,6 +51,7 @@ struct dump {
 	char **names;      /* unique C names of named types */
 	struct name_map tags, idents;
 	int depth;
+	int inline_depth;
 	int err;
 };
 
@@ -63,7 +68,7 @@ struct sbuf {
  * than its own size; the budget allows many times that. Thread-local, as
  * dumps on different threads are independent.
  */
-#define DUMP_BUDGET_MIN (16u << 20)
+#define DUMP_BUDGET_MIN (4u << 20)
 #define DUMP_BUDGET_PER_BYTE 64u
 
 static _Thread_local size_t sb_budget;
@@ -508,9 +513,16 @@ static void print_base(struct dump *d, struct sbuf *b, uint32_t id, int indent)
 		sb_add(b, "%s", evbpf__btf_kind(t) == BTF_KIND_UNION ? "union" : "struct");
 		if (*raw_name(d, id)) {
 			sb_add(b, " %s", c_name(d, id));
+		} else if (d->inline_depth >= DUMP_MAX_INLINE) {
+			if (!d->err)
+				d->err = evbpf__err(-ELOOP, "btf dump: anonymous types nest too "
+				                            "deeply at [%u]",
+				                    id);
 		} else {
 			sb_add(b, " ");
+			d->inline_depth++;
 			print_composite_body(d, b, t, indent);
+			d->inline_depth--;
 		}
 		break;
 	case BTF_KIND_ENUM:

@@ -290,7 +290,7 @@ static inline Elf64_Shdr *eb_shdr_by_name(uint8_t *buf, const char *name)
 #define BB_INT_ENC(encoding, bit_off, bits)                                                        \
 	(((uint32_t)(encoding) << 24) | ((bit_off) << 16) | (bits))
 
-#define BB_MAX_TYPES 4096
+#define BB_MAX_TYPES (1 << 17)
 #define BB_MAX_STRS  4096
 
 struct btf_builder {

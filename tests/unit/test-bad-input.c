@@ -869,6 +869,39 @@ static void test_btf_dump_exponential_inline(void **st)
 	expect_dump_too_large(bb);
 }
 
+/* Anonymous structs nested 2000 deep, each inside the next: printing
+ * them inline must not recurse 2000 deep. */
+static void test_btf_dump_deep_anonymous(void **st)
+{
+	struct btf_builder *bb = bb_new();
+	uint32_t prev = bb_int(bb, "int", 4);
+	struct evbpf_btf *btf;
+	char *text = NULL;
+	size_t size, len = 0;
+	uint8_t *raw;
+	FILE *out;
+
+	for (int level = 0; level < 2000; level++) {
+		uint32_t s = bb_struct(bb, NULL, 4, 1);
+
+		bb_member(bb, NULL, prev, 0);
+		prev = s;
+	}
+	bb_struct(bb, "top", 4, 1);
+	bb_member(bb, "t", prev, 0);
+	raw = bb_finish(bb, &size);
+	out = open_memstream(&text, &len);
+	assert_ok(evbpf__btf_parse(raw, size, NULL, &btf));
+	assert_int_equal(evbpf__btf_dump_c(btf, out), -ELOOP);
+	if (!strstr(evbpf_errmsg(), "nest too deeply"))
+		fail_msg("message \"%s\"", evbpf_errmsg());
+	fclose(out);
+	free(text);
+	evbpf__btf_free(btf);
+	free(raw);
+	free(bb);
+}
+
 /* ----------------------------------------------------------------- maps */
 
 static void test_ringbuf_absurd_size(void **st)
@@ -1154,6 +1187,7 @@ int main(void)
 	    cmocka_unit_test(test_btf_ext_records_past_section),
 	    cmocka_unit_test(test_btf_dump_huge_padding),
 	    cmocka_unit_test(test_btf_dump_exponential_inline),
+	    cmocka_unit_test(test_btf_dump_deep_anonymous),
 	    cmocka_unit_test(test_ringbuf_absurd_size),
 	    cmocka_unit_test(test_perf_array_absurd_sizes),
 	    cmocka_unit_test(test_map_value_type_too_large),
