@@ -140,6 +140,8 @@ printf '%-18s %8s %14s %10s  %s\n' target seconds execs corpus result
 for t in "${targets[@]}"; do
 	log=$OUT/logs/$t.log
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+	# libFuzzer stops at the first finding: report the time it really ran.
+	secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
 	found=$(find "$OUT/artifacts/$t" -type f | wc -l)
 	result=ok
 	if [ "$found" -gt 0 ] || grep -q 'ERROR: \(AddressSanitizer\|libFuzzer\)\|runtime error:' "$log"; then
@@ -149,7 +151,7 @@ for t in "${targets[@]}"; do
 		result="did not finish (see $log)"
 		status=1
 	fi
-	printf '%-18s %8s %14s %10s  %s\n' "$t" "$SECONDS_PER_TARGET" "${execs:-?}" \
+	printf '%-18s %8s %14s %10s  %s\n' "$t" "${secs:--}" "${execs:-?}" \
 		"$(find "$OUT/corpus/$t" -type f | wc -l)" "$result"
 done
 exit $status
