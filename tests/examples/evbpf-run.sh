@@ -106,7 +106,7 @@ run_until() {
 
 for backend in uv ev; do
 	name=ring-$backend
-	run_until "$name" --backend $backend --count 6 --set target_comm=$probe --set marker=0x1234 \
+	run_until "$name" --backend $backend --count 6 --set target_comm="$probe" --set marker=0x1234 \
 		--set use_perf=false
 	all_lines "$name" 6 '^\{"map":"run_events",.*\}$'
 	grep -q "6 record(s)" "$TMP/$name.err" || fail "$name: no summary"
@@ -120,27 +120,27 @@ for backend in uv ev; do
 	echo "$line" | grep -q '"cpu"' && fail "$name: ring records have no cpu"
 
 	name=perf-$backend
-	run_until "$name" --backend $backend --count 4 --set target_comm=$probe --set marker=77 \
+	run_until "$name" --backend $backend --count 4 --set target_comm="$probe" --set marker=77 \
 		--set use_ring=false
 	all_lines "$name" 4 '^\{"map":"run_samples","cpu":[0-9]+,"size":28,"type":"struct run_sample","data":\{"pid":[0-9]+,"marker":77,"seq":[0-9]+,"tag":9\}\}$'
 done
 
 # --set of a bool and an enum by name; --map forces hex.
-run_until setmap --count 2 --set target_comm=$probe --set enabled=false \
+run_until setmap --count 2 --set target_comm="$probe" --set enabled=false \
 	--set phase=RUN_PHASE_IDLE --set use_perf=0
 grep -q '"phase":"RUN_PHASE_IDLE"' "$TMP/setmap.out" || fail "--set phase by name"
 grep -q '"enabled":false' "$TMP/setmap.out" || fail "--set enabled=false"
-run_until hex --count 2 --set target_comm=$probe --set use_ring=no --map run_samples:hex
+run_until hex --count 2 --set target_comm="$probe" --set use_ring=no --map run_samples:hex
 all_lines hex 2 '^\{"map":"run_samples","cpu":[0-9]+,"size":28,"data":"[0-9a-f]{56}"\}$'
 
 # A type shorter than the record: its fields, then the rest as "extra".
-run_until extra --count 2 --set target_comm=$probe --set use_ring=0 \
+run_until extra --count 2 --set target_comm="$probe" --set use_ring=0 \
 	--map 'run_samples:struct run_pair'
 all_lines extra 2 '^\{"map":"run_samples","cpu":[0-9]+,"size":28,"type":"struct run_pair","data":\{"lo":[0-9]+,"hi":[0-9]+\},"extra":"[0-9a-f]{48}"\}$'
 
 # A reader that goes away (| head -n 1) ends the run quietly with status 0.
 (
-	"$evbpf" run "$fx/run_events.bpf.o" --duration 20 --set target_comm=$probe \
+	"$evbpf" run "$fx/run_events.bpf.o" --duration 20 --set target_comm="$probe" \
 		2>"$TMP/pipe.err" | head -n 1 >"$TMP/pipe.out"
 	echo "${PIPESTATUS[0]}" >"$TMP/pipe.rc"
 ) &

@@ -34,7 +34,7 @@ cp /bin/true "$TMP/$probe"
 
 # Syscalls of this shell itself (read is a builtin: no new process).
 first=""
-for i in $(seq 1 50); do
+for _ in $(seq 1 50); do
 	read -r _ </etc/hostname
 	get /metrics "$TMP/scrape1.txt" || fail "no answer from 127.0.0.1:$port"
 	first=$(own_count "$TMP/scrape1.txt")
