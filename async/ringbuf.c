@@ -79,6 +79,24 @@ static int flush_batch(struct evbpf_ringbuf *rb, size_t *nb)
 }
 
 /*
+ * Advance past a record of `total` bytes by the previous record's size,
+ * checked by a branch. Reading a ring is a chain of dependent loads (a
+ * header gives the next header's address); when sizes repeat, the common
+ * case of one struct per ring, the predicted branch lets the CPU compute
+ * the next address without waiting for this header's load, so the loads of
+ * consecutive records overlap. A size change costs one mispredicted branch.
+ * The empty asm keeps the compiler from replacing the guess by `total`.
+ */
+#define RINGBUF_ADVANCE(cons, stride, total)                                                       \
+	do {                                                                                       \
+		if (__builtin_expect((total) != (stride), 0))                                      \
+			(stride) = (total);                                                        \
+		else                                                                               \
+			__asm__("" : "+r"(stride));                                                \
+		(cons) += (stride);                                                                \
+	} while (0)
+
+/*
  * The hot loop keeps the positions, the ring's geometry and the counters in
  * locals: the callback is opaque to the compiler, so anything read through
  * rb would be reloaded after every record.
@@ -93,6 +111,7 @@ static long ringbuf_drain(struct evbpf__consumer *c, uint64_t limit, bool *hit)
 	void *const ctx = rb->ctx;
 	uint64_t cons = rb->cons, published = cons, prod, n = 0, bytes = 0;
 	uint64_t publish_at = cons + chunk; /* on a long pass, publish every quarter ring */
+	uint64_t stride = 0; /* the previous record's size: the guess for this one */
 	size_t nb = 0;
 	long ret = 0;
 	bool progress;
@@ -126,7 +145,7 @@ static long ringbuf_drain(struct evbpf__consumer *c, uint64_t limit, bool *hit)
 			progress = true;
 			/* The record counts as consumed even when the callback
 			 * fails or stops us. */
-			cons += total;
+			RINGBUF_ADVANCE(cons, stride, total);
 			if (len_word & BPF_RINGBUF_DISCARD_BIT)
 				continue;
 			n++;
