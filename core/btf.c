@@ -785,6 +785,7 @@ static int check_loops(const struct evbpf_btf *btf)
 		}
 	}
 
+	memset(mark, 0, (n ? n : 1) * sizeof(*mark));
 	/* Containment: 0 unvisited, 1 on the stack, 2 done. */
 	state = calloc(n ? n : 1, 1);
 	stack = malloc((n ? n : 1) * sizeof(*stack));
@@ -814,13 +815,27 @@ static int check_loops(const struct evbpf_btf *btf)
 				continue;
 			}
 			mid = ((const struct btf_member *)(t + 1))[pos[sp - 1]++].type;
-			/* Through modifiers and arrays (acyclic, checked above). */
-			for (mt = evbpf__btf_type(btf, mid);
-			     mt && evbpf__btf_kind(mt) != BTF_KIND_PTR && chain_next(mt);
-			     mt = evbpf__btf_type(btf, mid))
-				mid = chain_next(mt);
-			if (!mt || !btf_is_composite_kind(evbpf__btf_kind(mt)) || mid < start)
+			if (mid < start || mid - start >= n)
 				continue;
+			/* Through modifiers and arrays (acyclic, checked above),
+			 * memoized in mark: 0 unknown, 1 no own composite, else
+			 * the composite's id + 2. */
+			if (!mark[mid - start]) {
+				uint32_t first = mid;
+
+				for (mt = evbpf__btf_type(btf, mid);
+				     mt && evbpf__btf_kind(mt) != BTF_KIND_PTR && chain_next(mt);
+				     mt = evbpf__btf_type(btf, mid))
+					mid = chain_next(mt);
+				mark[first - start] =
+				    mt && btf_is_composite_kind(evbpf__btf_kind(mt)) && mid >= start
+				        ? mid + 2
+				        : 1;
+				mid = first;
+			}
+			if (mark[mid - start] == 1)
+				continue;
+			mid = mark[mid - start] - 2;
 			if (state[mid - start] == 1) {
 				err = evbpf__err(-EINVAL, "btf: type [%u] (%s) contains itself",
 				                 mid, evbpf__btf_name(btf, mid));
