@@ -206,7 +206,7 @@ static int emit_record(struct run_map *m, int cpu, const void *data, size_t size
 		} else {
 			if (res.truncated)
 				jbuf_puts(b, ",\"truncated\":true");
-			if (tsize > 0 && (uint64_t)tsize < size &&
+			if (tsize > 0 && (uint64_t)tsize < size && !res.flex_tail &&
 			    !(m->perf && json_btf_size_fits(tsize, size, true))) {
 				jbuf_puts(b, ",\"extra\":");
 				jbuf_hex(b, (const uint8_t *)data + tsize, size - (size_t)tsize);

@@ -198,6 +198,7 @@ struct decoder {
 	size_t size;
 	size_t nodes; /* values left in the budget */
 	bool truncated;
+	bool flex_tail;
 	int err;
 };
 
@@ -405,7 +406,9 @@ static void decode_float(struct decoder *d, const struct btf_type *t, uint64_t b
 		jbuf_puts(d->out, "null");
 }
 
-static void decode_array(struct decoder *d, const struct btf_type *t, uint64_t byte_off, int depth)
+/* flexible: a trailing `T x[]`, which holds whatever the record has left. */
+static void decode_array(struct decoder *d, const struct btf_type *t, uint64_t byte_off, int depth,
+                         bool flexible)
 {
 	const struct btf_array *a = (const struct btf_array *)(t + 1);
 	int64_t esize = evbpf__btf_resolve_size(d->btf, a->type);
@@ -414,6 +417,10 @@ static void decode_array(struct decoder *d, const struct btf_type *t, uint64_t b
 	if (esize < 0) {
 		jbuf_puts(d->out, "null");
 		return;
+	}
+	if (flexible && esize > 0 && byte_off <= d->size) {
+		n = (d->size - byte_off) / (uint64_t)esize;
+		d->flex_tail = true;
 	}
 	if (is_char_type(d->btf, a->type)) {
 		uint64_t avail = byte_off <= d->size ? d->size - byte_off : 0;
@@ -483,6 +490,31 @@ static void decode_members(struct decoder *d, const struct btf_type *t, uint64_t
 		}
 		if (!bf && bit % 8 && intlike)
 			bf = (unsigned int)(mt->size * 8 > 64 ? 64 : mt->size * 8);
+		if (!bf && bit % 8 == 0 && mt && evbpf__btf_kind(mt) == BTF_KIND_ARRAY &&
+		    bit / 8 <= d->size) {
+			const struct btf_array *a = (const struct btf_array *)(mt + 1);
+			bool flexible = a->nelems == 0 && i == evbpf__btf_vlen(t) - 1;
+
+			msize = evbpf__btf_resolve_size(d->btf, m[i].type);
+			/* An array that starts in the record shows the
+			 * elements it has there; a flexible one all of them. */
+			if (flexible || msize < 0 || !fits(d, bit / 8, (uint64_t)msize)) {
+				if (!flexible)
+					d->truncated = true;
+				if (!take_node(d))
+					return;
+				if (!*first)
+					jbuf_putc(d->out, ',');
+				*first = false;
+				jbuf_str(d->out, name, strlen(name), true);
+				jbuf_putc(d->out, ':');
+				if (depth + 1 > JSON_BTF_MAX_DEPTH)
+					jbuf_puts(d->out, "null");
+				else
+					decode_array(d, mt, bit / 8, depth + 1, flexible);
+				continue;
+			}
+		}
 		if (bf) {
 			if (!fits(d, 0, (bit + bf + 7) / 8)) {
 				d->truncated = true;
@@ -564,7 +596,7 @@ static void decode_at(struct decoder *d, uint32_t id, uint64_t byte_off, int dep
 		decode_float(d, t, byte_off);
 		break;
 	case BTF_KIND_ARRAY:
-		decode_array(d, t, byte_off, depth);
+		decode_array(d, t, byte_off, depth, false);
 		break;
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
@@ -621,7 +653,7 @@ int json_btf_value_budget(struct jbuf *out, const struct evbpf_btf *btf, uint32_
 		if (!take_node(&d)) {
 			goto done;
 		} else if (evbpf__btf_kind(t) == BTF_KIND_ARRAY) {
-			decode_array(&d, t, 0, 0);
+			decode_array(&d, t, 0, 0, false);
 		} else {
 			bool first = true;
 
@@ -633,8 +665,10 @@ int json_btf_value_budget(struct jbuf *out, const struct evbpf_btf *btf, uint32_
 	}
 	decode_at(&d, (uint32_t)rid, 0, 0);
 done:
-	if (res)
+	if (res) {
 		res->truncated = d.truncated;
+		res->flex_tail = d.flex_tail;
+	}
 	if (!d.err && out->oom)
 		d.err = -ENOMEM;
 	return d.err;
@@ -736,6 +770,29 @@ bool json_btf_size_fits(int64_t type_size, size_t rec_size, bool perf_padded)
 	       evbpf__roundup((size_t)type_size + 4, 8) - 4 == rec_size;
 }
 
+bool json_btf_tail_fits(const struct evbpf_btf *btf, uint32_t type_id, size_t rec_size)
+{
+	int rid = evbpf__btf_skip_mods(btf, type_id);
+	const struct btf_type *t = rid > 0 ? evbpf__btf_type(btf, (uint32_t)rid) : NULL;
+	const struct btf_type *last;
+	const struct btf_member *m;
+	uint16_t vlen;
+	uint32_t off;
+	int lid;
+
+	if (!t || evbpf__btf_kind(t) != BTF_KIND_STRUCT || !(vlen = evbpf__btf_vlen(t)))
+		return false;
+	m = (const struct btf_member *)(t + 1);
+	off = evbpf__btf_member_bit_offset(t, vlen - 1);
+	lid = evbpf__btf_skip_mods(btf, m[vlen - 1].type);
+	last = lid > 0 ? evbpf__btf_type(btf, (uint32_t)lid) : NULL;
+	if (!last || evbpf__btf_kind(last) != BTF_KIND_ARRAY || off % 8 || off / 8 > rec_size)
+		return false;
+	if (((const struct btf_array *)(last + 1))->nelems == 0)
+		return t->size <= rec_size;
+	return t->size > rec_size;
+}
+
 /* Whether a struct name reads like the record type of map_name. */
 static bool named_like_map(const char *sname, const char *map_name)
 {
@@ -819,20 +876,27 @@ uint32_t json_btf_guess_record_type(const struct evbpf_btf *btf, const char *map
 
 	if (!btf)
 		return 0;
-	if (value_type_id &&
-	    json_btf_size_fits(evbpf__btf_resolve_size(btf, value_type_id), rec_size, perf_padded))
+	if (value_type_id && (json_btf_size_fits(evbpf__btf_resolve_size(btf, value_type_id),
+	                                         rec_size, perf_padded) ||
+	                      json_btf_tail_fits(btf, value_type_id, rec_size)))
 		return value_type_id;
 	cnt = evbpf__btf_type_cnt(btf);
 	for (uint32_t id = evbpf__btf_start_id(btf); id < cnt; id++) {
 		const struct btf_type *t = evbpf__btf_type(btf, id);
 		const char *name;
+		bool exact;
 
 		if (!t || evbpf__btf_kind(t) != BTF_KIND_STRUCT)
 			continue;
-		if (!json_btf_size_fits(t->size, rec_size, perf_padded) || is_map_def(btf, id))
+		exact = json_btf_size_fits(t->size, rec_size, perf_padded);
+		/* A variable tail only counts for a struct named like the
+		 * map: too many structs end in an array to guess by size. */
+		if ((!exact && !json_btf_tail_fits(btf, id, rec_size)) || is_map_def(btf, id))
 			continue;
-		nr_fit++;
-		only = id;
+		if (exact) {
+			nr_fit++;
+			only = id;
+		}
 		name = evbpf__btf_name(btf, named_alias(btf, id));
 		if (name && map_name && named_like_map(name, map_name)) {
 			nr_named++;

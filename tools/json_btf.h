@@ -43,6 +43,9 @@ struct json_btf_result {
 	/* Some members or elements lay (partly) past the end of the data
 	 * and were left out. */
 	bool truncated;
+	/* A flexible array member at the end (`char data[]`) took the
+	 * bytes past the type's size. */
+	bool flex_tail;
 };
 
 /*
@@ -88,5 +91,14 @@ uint32_t json_btf_guess_record_type(const struct evbpf_btf *btf, const char *map
 
 /* Whether a type of `type_size` bytes can be a record of rec_size bytes. */
 bool json_btf_size_fits(int64_t type_size, size_t rec_size, bool perf_padded);
+
+/*
+ * Whether struct type_id can be a record of rec_size bytes with a variable
+ * tail: its last member is an array that starts within the record, and the
+ * record ends inside it (a fixed array filled in part, as in
+ * bpf_perf_event_output(..., offsetof(struct e, args) + len)) or past the
+ * struct (a flexible array member).
+ */
+bool json_btf_tail_fits(const struct evbpf_btf *btf, uint32_t type_id, size_t rec_size);
 
 #endif

@@ -155,7 +155,16 @@ static void test_kinds(void **state)
 	expect_json(btf, e, d + 16, 4, "3", false);
 	/* Short records: the members that fit, and the flag. */
 	expect_json(btf, rec, d, 6, "{\"a\":4000000000,\"b\":-5}", true);
-	expect_json(btf, rec, d, 12, "{\"a\":4000000000,\"b\":-5,\"ok\":true,\"c\":65}", true);
+	/* An array that starts inside a short record shows what it has. */
+	expect_json(btf, rec, d, 12,
+	            "{\"a\":4000000000,\"b\":-5,\"ok\":true,\"c\":65,\"name\":\"a\\\"b\\\\\"}",
+	            true);
+	expect_json(btf, rec, d, 34,
+	            "{\"a\":4000000000,\"b\":-5,\"ok\":true,\"c\":65,"
+	            "\"name\":\"a\\\"b\\\\\\n\\u0001\",\"e\":3,\"f1\":5,\"f2\":17,"
+	            "\"s\":-3,\"word\":67305985,\"bytes\":[1,2,3,4],\"pair\":{\"lo\":7,\"hi\":9},"
+	            "\"arr\":[65535]}",
+	            true);
 	expect_json(btf, u32, d, 2, "null", true);
 	/* A record type of void or an id past the end is an error. */
 	{
@@ -290,6 +299,60 @@ static void test_fan_out(void **state)
 		assert_string_equal(jb.p, "{\"z\":[]}");
 	}
 	jbuf_free(&jb);
+	evbpf__btf_free(btf);
+}
+
+/* Records with a variable tail: a fixed array filled in part (the record
+ * ends inside it) and a flexible array member (it takes what is left). */
+static void test_array_tails(void **state)
+{
+	struct btf_builder *b = bb_new();
+	uint32_t u32 = add_uint(b, "unsigned int", 4, 0);
+	uint32_t chr = add_uint(b, "char", 1, BTF_INT_SIGNED);
+	uint32_t args = bb_array(b, chr, u32, 64);
+	uint32_t flex = bb_array(b, u32, u32, 0);
+	uint32_t ev, msg, plain;
+	struct json_btf_result res;
+	struct jbuf jb = {0};
+	uint8_t d[24] = {0};
+	uint32_t v;
+
+	ev = bb_struct(b, "exec_event", 68, 2);
+	bb_member(b, "pid", u32, 0);
+	bb_member(b, "args", args, 32);
+	msg = bb_struct(b, "msg", 4, 2);
+	bb_member(b, "len", u32, 0);
+	bb_member(b, "vals", flex, 32);
+	plain = bb_struct(b, "plain", 8, 2);
+	bb_member(b, "x", u32, 0);
+	bb_member(b, "y", u32, 32);
+	struct evbpf_btf *btf = parse(b);
+
+	v = 7;
+	memcpy(d, &v, 4);
+	memcpy(d + 4, "ls -l", 6);
+	expect_json(btf, ev, d, 10, "{\"pid\":7,\"args\":\"ls -l\"}", true);
+	for (uint32_t i = 0; i < 5; i++)
+		memcpy(d + 4 + 4 * i, &i, 4);
+	assert_int_equal(json_btf_value(&jb, btf, msg, d, 24, &res), 0);
+	assert_string_equal(jb.p, "{\"len\":7,\"vals\":[0,1,2,3,4]}");
+	assert_false(res.truncated);
+	assert_true(res.flex_tail);
+	jbuf_free(&jb);
+
+	assert_true(json_btf_tail_fits(btf, ev, 10));
+	assert_true(json_btf_tail_fits(btf, ev, 4));
+	assert_false(json_btf_tail_fits(btf, ev, 3));  /* ends before the array */
+	assert_false(json_btf_tail_fits(btf, ev, 68)); /* exact: not a tail */
+	assert_true(json_btf_tail_fits(btf, msg, 4));
+	assert_true(json_btf_tail_fits(btf, msg, 24));
+	assert_false(json_btf_tail_fits(btf, msg, 3));
+	assert_false(json_btf_tail_fits(btf, plain, 6));
+	/* Tails count for structs named like the map only. */
+	assert_int_equal(json_btf_guess_record_type(btf, "exec_events", 0, 10, false), ev);
+	assert_int_equal(json_btf_guess_record_type(btf, "events", 0, 10, false), 0);
+	assert_int_equal(json_btf_guess_record_type(btf, "msgs", 0, 24, true), msg);
+	assert_int_equal(json_btf_guess_record_type(btf, "rb", 0, 8, false), plain);
 	evbpf__btf_free(btf);
 }
 
@@ -456,7 +519,7 @@ int main(void)
 	    cmocka_unit_test(test_kinds),        cmocka_unit_test(test_int_encodings),
 	    cmocka_unit_test(test_deep_nesting), cmocka_unit_test(test_fan_out),
 	    cmocka_unit_test(test_strings),      cmocka_unit_test(test_lookup_and_guess),
-	    cmocka_unit_test(test_mutations),
+	    cmocka_unit_test(test_array_tails),  cmocka_unit_test(test_mutations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
