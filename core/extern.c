@@ -286,6 +286,17 @@ static int fixup_btf(struct evbpf_object *obj, uint32_t kcfg_size)
 
 static int read_kconfig(struct evbpf_object *obj, uint8_t *data);
 
+/* What clang emits for an extern: an undefined global or weak symbol
+ * without a type (STT_NOTYPE), as libbpf also requires. */
+static bool is_extern_sym(const struct evbpf_elf *elf, const Elf64_Sym *s)
+{
+	int bind = ELF64_ST_BIND(s->st_info);
+	const char *name = evbpf__elf_sym_name(elf, s);
+
+	return s->st_shndx == SHN_UNDEF && (bind == STB_GLOBAL || bind == STB_WEAK) &&
+	       ELF64_ST_TYPE(s->st_info) == STT_NOTYPE && name && *name;
+}
+
 int evbpf__externs_collect(struct evbpf_object *obj)
 {
 	struct evbpf_object_btfx *x = obj->btfx;
@@ -295,15 +306,9 @@ int evbpf__externs_collect(struct evbpf_object *obj)
 	size_t n = 0;
 	int err;
 
-	for (size_t i = 1; i < elf->nr_syms; i++) {
-		const Elf64_Sym *s = &elf->syms[i];
-		int bind = ELF64_ST_BIND(s->st_info);
-		const char *name = evbpf__elf_sym_name(elf, s);
-
-		if (s->st_shndx == SHN_UNDEF && (bind == STB_GLOBAL || bind == STB_WEAK) && name &&
-		    *name)
+	for (size_t i = 1; i < elf->nr_syms; i++)
+		if (is_extern_sym(elf, &elf->syms[i]))
 			n++;
-	}
 	if (!n)
 		return 0;
 	if (!obj->btf)
@@ -320,8 +325,7 @@ int evbpf__externs_collect(struct evbpf_object *obj)
 		const struct btf_type *t;
 		int id;
 
-		if (s->st_shndx != SHN_UNDEF || (bind != STB_GLOBAL && bind != STB_WEAK) || !name ||
-		    !*name)
+		if (!is_extern_sym(elf, s))
 			continue;
 		e = &x->exts[x->nr_exts++];
 		e->name = strdup(name);
