@@ -710,6 +710,16 @@ static int check_type(const struct evbpf_btf *btf, uint32_t id)
 		r = evbpf__btf_type(btf, t->type);
 		if (!r)
 			return evbpf__err(-EINVAL, "btf: type [%u]: decl tag on void", id);
+		/* A function's components are its prototype's parameters (its
+		 * own vlen is its linkage). */
+		if (evbpf__btf_kind(r) == BTF_KIND_FUNC) {
+			r = evbpf__btf_type(btf, r->type);
+			if (!r)
+				return evbpf__err(-EINVAL,
+				                  "btf: type [%u]: decl tag on a function "
+				                  "without prototype",
+				                  id);
+		}
 		if (comp < -1 || (comp >= 0 && (uint32_t)comp >= evbpf__btf_vlen(r)))
 			return evbpf__err(-EINVAL,
 			                  "btf: type [%u]: decl tag component %d is out "

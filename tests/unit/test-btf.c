@@ -76,6 +76,9 @@ static void test_every_kind(void **st)
 	i_float = bb_type(&B, "double", BB_INFO(BTF_KIND_FLOAT, 0, 0), 8);
 	i_dtag = bb_type(&B, "tag", BB_INFO(BTF_KIND_DECL_TAG, 0, 0), i_s);
 	bb_u32(&B, 1); /* member #1 */
+	/* A tag on a function's second parameter (its vlen is its linkage). */
+	bb_type(&B, "arg_ctx", BB_INFO(BTF_KIND_DECL_TAG, 0, 0), i_func);
+	bb_u32(&B, 1);
 	i_u = bb_composite(&B, BTF_KIND_UNION, "s", 8, 2, 0);
 	bb_member(&B, "x", i_int, 0);
 	bb_member(&B, "y", i_long, 0);
