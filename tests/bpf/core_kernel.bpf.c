@@ -102,6 +102,30 @@ int core_sys_enter(void *ctx)
 	return 0;
 }
 
+/* The usual pattern for a field renamed across kernels: ___flavor types
+ * for each layout, the one the kernel lacks poisoned but dead code. */
+struct task_struct___old {
+	volatile long state;
+} __attribute__((preserve_access_index));
+
+struct task_struct___new {
+	unsigned int __state;
+} __attribute__((preserve_access_index));
+
+u64 r_state_new, r_state_old;
+
+SEC("raw_tp/sys_enter")
+int core_flavors(void *ctx)
+{
+	void *task = (void *)bpf_get_current_task();
+
+	if (bpf_core_field_exists(((struct task_struct___new *)task)->__state))
+		r_state_new = 1 + BPF_CORE_READ((struct task_struct___new *)task, __state);
+	else
+		r_state_old = 1 + BPF_CORE_READ((struct task_struct___old *)task, state);
+	return 0;
+}
+
 /* Typed per-CPU variable: the kernel resolves its address through
  * kallsyms, so this loads only on kernels with CONFIG_KALLSYMS_ALL. */
 SEC("raw_tp/sys_enter")

@@ -129,6 +129,20 @@ static void test_core_attached(void **st)
 	assert_int_equal(g64(obj, "r_tp_ptgid"), getppid());
 }
 
+/* Flavors: the layout this kernel has is read (the running task's state
+ * is TASK_RUNNING, 0); the other read is poisoned yet loads, being dead. */
+static void test_core_flavors(void **st)
+{
+	struct state *s = *st;
+	struct evbpf_object *obj;
+
+	REQUIRE_KERNEL();
+	obj = open_core(s);
+	run_raw_tp(load_one(obj, "core_flavors"));
+	assert_int_equal(g64(obj, "r_state_new"), 1);
+	assert_int_equal(g64(obj, "r_state_old"), 0);
+}
+
 static void test_func_and_line_info(void **st)
 {
 	struct state *s = *st;
@@ -326,6 +340,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_core_read_current_task, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_core_attached, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_core_flavors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_func_and_line_info, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_kconfig, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ksyms, setup, teardown),
