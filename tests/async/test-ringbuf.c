@@ -179,6 +179,39 @@ static void test_fake_batch(void **st)
 	evbpf_ringbuf_free(rb);
 }
 
+static struct fake_ring *pos_ring;
+static uint64_t pos_seen[16];
+static int pos_n;
+
+static int on_pos(void *ctx, const void *data, size_t size)
+{
+	(void)ctx;
+	(void)data;
+	(void)size;
+	pos_seen[pos_n++] = __atomic_load_n(&pos_ring->consumer_pos, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
+static void test_fake_position_published_once(void **st)
+{
+	struct fake_ring r = {0};
+	struct evbpf_ringbuf *rb;
+
+	(void)st;
+	pos_ring = &r;
+	assert_ok(evbpf__ringbuf_new_mem(&r.consumer_pos, &r.producer_pos, r.data, FAKE_SIZE,
+	                                 on_pos, NULL, NULL, &rb));
+	for (uint64_t i = 0; i < 10; i++)
+		fake_put(&r, 8, &i, 8);
+	assert_int_equal(evbpf_ringbuf_consume(rb), 10);
+	/* During the batch the kernel sees the old position; once it is over
+	 * the new one, in a single store. */
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(pos_seen[i], 0);
+	assert_int_equal(r.consumer_pos, 10 * 16);
+	evbpf_ringbuf_free(rb);
+}
+
 static void test_bad_arguments(void **st)
 {
 	struct evbpf_map *hash = NULL;
