@@ -394,6 +394,7 @@ int main(void)
 	    cmocka_unit_test(test_fake_busy_discard),
 	    cmocka_unit_test(test_fake_wrap_and_errors),
 	    cmocka_unit_test(test_fake_batch),
+	    cmocka_unit_test(test_fake_position_published_once),
 	    cmocka_unit_test(test_bad_arguments),
 	    cmocka_unit_test(test_consume_kernel),
 	    cmocka_unit_test(test_wraparound_kernel),
