@@ -48,6 +48,13 @@ struct evbpf_kmod_btf {
 	int fd_array_idx; /* 0 until a kfunc call needs it */
 };
 
+/* A poisoned CO-RE instruction, to explain a verifier rejection. */
+struct evbpf_poison {
+	uint32_t insn; /* in the linked program */
+	int relo_idx;
+	char spec[256];
+};
+
 struct evbpf_object_btfx {
 	struct evbpf_btf_ext *ext;
 	struct evbpf_extern *exts;
@@ -66,6 +73,8 @@ struct evbpf_object_btfx {
 	/* Per-load buffers, freed by unprepare. */
 	void *func_info;
 	void *line_info;
+	struct evbpf_poison *poisons; /* CO-RE relocations poisoned in this load */
+	size_t nr_poisons;
 };
 
 /* extern.c */

@@ -107,6 +107,7 @@ void evbpf__object_btfx_close(struct evbpf_object *obj)
 	evbpf__externs_free(x);
 	evbpf__externs_free_kmods(x);
 	evbpf__btf_free(x->override_btf);
+	free(x->poisons);
 	free(x->func_info);
 	free(x->line_info);
 	free(x);
@@ -141,6 +142,56 @@ static int core_targets(struct evbpf_object *obj, const struct evbpf_btf **targe
 	for (size_t i = 0; i < nr_mods && *nr < max; i++)
 		targets[(*nr)++] = mods[i];
 	return 0;
+}
+
+static int remember_poison(struct evbpf_object_btfx *x, uint32_t insn, int relo_idx,
+                           const char *spec)
+{
+	struct evbpf_poison *n = realloc(x->poisons, (x->nr_poisons + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	x->poisons = n;
+	n[x->nr_poisons].insn = insn;
+	n[x->nr_poisons].relo_idx = relo_idx;
+	snprintf(n[x->nr_poisons].spec, sizeof(n->spec), "%s", spec);
+	x->nr_poisons++;
+	return 0;
+}
+
+/*
+ * The verifier rejects a reachable poisoned instruction as a call to an
+ * unknown helper ("123: (85) call unknown#195896080"). Say which CO-RE
+ * relocation that was and what it tried to access.
+ */
+static void explain_poison(struct evbpf_program *prog)
+{
+	struct evbpf_object_btfx *x = prog->obj->btfx;
+	char marker[32];
+	const char *p;
+
+	if (prog->fd >= 0 || !prog->log || !x->nr_poisons)
+		return;
+	snprintf(marker, sizeof(marker), "unknown#%d", EVBPF_CORE_POISON_IMM);
+	p = strstr(prog->log, marker);
+	if (!p)
+		return;
+	/* The instruction index starts the line. */
+	while (p > prog->log && p[-1] != '\n')
+		p--;
+	for (size_t i = 0; i < x->nr_poisons; i++) {
+		char msg[512];
+
+		if ((uint32_t)strtoul(p, NULL, 10) != x->poisons[i].insn)
+			continue;
+		snprintf(msg, sizeof(msg),
+		         "\nprog '%s': insn %u is CO-RE relo #%d %s, which the kernel's BTF cannot "
+		         "satisfy; guard it with bpf_core_field_exists()/bpf_core_type_exists()",
+		         prog->name, x->poisons[i].insn, x->poisons[i].relo_idx,
+		         x->poisons[i].spec);
+		evbpf__errmsg_append(msg);
+		return;
+	}
 }
 
 static int apply_core(struct evbpf_program *prog)
@@ -190,6 +241,12 @@ static int apply_core(struct evbpf_program *prog)
 			                        pc->dst_off + (idx - pc->src_off), &res);
 			if (err)
 				return err;
+			if (res.poison) {
+				err = remember_poison(obj->btfx, pc->dst_off + (idx - pc->src_off),
+				                      (int)i, res.spec);
+				if (err)
+					return err;
+			}
 			evbpf__debug("prog '%s': relo #%d (%s) %s: %llu -> %llu%s", prog->name,
 			             (int)i, evbpf__core_kind_name(relo.kind), res.spec,
 			             (unsigned long long)res.orig_val,
@@ -321,6 +378,10 @@ void evbpf__program_unprepare(struct evbpf_program *prog)
 
 	if (!x)
 		return;
+	explain_poison(prog);
+	free(x->poisons);
+	x->poisons = NULL;
+	x->nr_poisons = 0;
 	free(x->func_info);
 	free(x->line_info);
 	x->func_info = NULL;

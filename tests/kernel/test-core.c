@@ -333,6 +333,10 @@ static void test_btf_path_and_poison(void **st)
 	err = evbpf_program_load(p);
 	assert_true(err < 0);
 	assert_non_null(strstr(evbpf_errmsg(), "195896080"));
+	/* The message says which relocation: the enum value that is gone. */
+	if (!strstr(evbpf_errmsg(), "enum core_e::CORE_GONE"))
+		fail_msg("no CO-RE explanation in: %s", evbpf_errmsg());
+	assert_non_null(strstr(evbpf_errmsg(), "prog 'core_types': insn"));
 }
 
 int main(void)
