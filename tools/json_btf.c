@@ -868,11 +868,55 @@ static uint32_t named_alias(const struct evbpf_btf *btf, uint32_t id)
 	return id;
 }
 
+/* Whether a global variable (a VAR in a data section) refers to struct id,
+ * through pointers, arrays and modifiers: how a BPF program names its
+ * record type ("struct event *unused __attribute__((unused));"), since
+ * clang emits a type only when something global refers to it. */
+static bool referenced_by_global(const struct evbpf_btf *btf, uint32_t id)
+{
+	uint32_t cnt = evbpf__btf_type_cnt(btf);
+
+	for (uint32_t v = evbpf__btf_start_id(btf); v < cnt; v++) {
+		const struct btf_type *t = evbpf__btf_type(btf, v);
+		uint32_t ref;
+
+		if (!t || evbpf__btf_kind(t) != BTF_KIND_VAR)
+			continue;
+		ref = t->type;
+		for (int depth = 0; depth < 16 && ref; depth++) {
+			const struct btf_type *r = evbpf__btf_type(btf, ref);
+
+			if (!r)
+				break;
+			if (ref == id)
+				return true;
+			if (evbpf__btf_kind(r) == BTF_KIND_ARRAY)
+				ref = ((const struct btf_array *)(r + 1))->type;
+			else if (evbpf__btf_kind(r) == BTF_KIND_PTR ||
+			         evbpf__btf_kind(r) == BTF_KIND_TYPEDEF ||
+			         evbpf__btf_kind(r) == BTF_KIND_CONST ||
+			         evbpf__btf_kind(r) == BTF_KIND_VOLATILE ||
+			         evbpf__btf_kind(r) == BTF_KIND_RESTRICT ||
+			         evbpf__btf_kind(r) == BTF_KIND_TYPE_TAG)
+				ref = r->type;
+			else
+				break;
+		}
+	}
+	return false;
+}
+
+/* The conventional record type names of libbpf-style programs. */
+static bool generic_event_name(const char *name)
+{
+	return name && (!strcmp(name, "event") || !strcmp(name, "event_t"));
+}
+
 uint32_t json_btf_guess_record_type(const struct evbpf_btf *btf, const char *map_name,
                                     uint32_t value_type_id, size_t rec_size, bool perf_padded)
 {
-	uint32_t cnt, only = 0, named = 0;
-	int nr_fit = 0, nr_named = 0;
+	uint32_t cnt, only = 0, named = 0, global = 0, generic = 0;
+	int nr_fit = 0, nr_named = 0, nr_global = 0, nr_generic = 0;
 
 	if (!btf)
 		return 0;
@@ -893,11 +937,19 @@ uint32_t json_btf_guess_record_type(const struct evbpf_btf *btf, const char *map
 		 * map: too many structs end in an array to guess by size. */
 		if ((!exact && !json_btf_tail_fits(btf, id, rec_size)) || is_map_def(btf, id))
 			continue;
+		name = evbpf__btf_name(btf, named_alias(btf, id));
 		if (exact) {
 			nr_fit++;
 			only = id;
+			if (referenced_by_global(btf, id)) {
+				nr_global++;
+				global = id;
+			}
+			if (generic_event_name(name)) {
+				nr_generic++;
+				generic = id;
+			}
 		}
-		name = evbpf__btf_name(btf, named_alias(btf, id));
 		if (name && map_name && named_like_map(name, map_name)) {
 			nr_named++;
 			named = id;
@@ -907,5 +959,11 @@ uint32_t json_btf_guess_record_type(const struct evbpf_btf *btf, const char *map
 		return named_alias(btf, named);
 	if (nr_fit == 1)
 		return named_alias(btf, only);
+	/* Many structs of the size (an object built on vmlinux.h): the one
+	 * a global variable names, else the one called event. */
+	if (nr_global == 1)
+		return named_alias(btf, global);
+	if (nr_generic == 1)
+		return named_alias(btf, generic);
 	return 0;
 }
