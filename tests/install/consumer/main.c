@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <evbpf/evbpf.h>
+#include <evbpf/reactor.h> /* installed for custom loops */
 #ifdef CONSUMER_WITH_UV
 #include <evbpf/uv.h>
 #endif
@@ -14,6 +15,9 @@ int main(int argc, char **argv)
 	const struct evbpf_program *p = NULL;
 	int n = 0, err;
 
+	/* A custom loop's reactor is built from the installed contract. */
+	if (sizeof(struct evbpf_reactor_ops) == 0)
+		return 1;
 	if (evbpf_version() != EVBPF_VERSION_HEX) {
 		fprintf(stderr, "header/library version mismatch\n");
 		return 1;
