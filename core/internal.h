@@ -487,6 +487,7 @@ struct evbpf_core_res {
 	bool validate; /* check orig_val against the instruction */
 	bool fail_memsz_adjust;
 	int nr_matches;
+	int nr_cands; /* target types with the local type's essential name */
 	const struct evbpf_btf *target_btf; /* the BTF that matched, or NULL */
 	char spec[256]; /* "[12] struct task_struct.pid (0:55)", for messages */
 };

@@ -116,12 +116,11 @@ void evbpf__object_btfx_close(struct evbpf_object *obj)
 
 /* ------------------------------------------------------------ CO-RE */
 
-static int core_targets(struct evbpf_object *obj, const struct evbpf_btf **targets, size_t max,
-                        size_t *nr)
+/* The CO-RE target: btf_path's BTF, or the kernel's. Module BTFs are
+ * added by apply_core() only for relocations vmlinux has no candidate for. */
+static int core_target(struct evbpf_object *obj, const struct evbpf_btf **target)
 {
 	struct evbpf_object_btfx *x = obj->btfx;
-	const struct evbpf_btf *const *mods;
-	size_t nr_mods;
 	int err;
 
 	if (obj->btf_path) {
@@ -130,18 +129,22 @@ static int core_targets(struct evbpf_object *obj, const struct evbpf_btf **targe
 			if (err)
 				return err;
 		}
-		targets[0] = x->override_btf;
-		*nr = 1;
+		*target = x->override_btf;
 		return 0;
 	}
-	err = evbpf__vmlinux_btf(&targets[0]);
-	if (err)
-		return err;
-	*nr = 1;
+	return evbpf__vmlinux_btf(target);
+}
+
+/* vmlinux followed by every module's BTF (parsed once per process). */
+static size_t with_modules(const struct evbpf_btf **targets, size_t max)
+{
+	const struct evbpf_btf *const *mods;
+	size_t nr_mods, n = 1;
+
 	evbpf__module_btfs(&mods, &nr_mods);
-	for (size_t i = 0; i < nr_mods && *nr < max; i++)
-		targets[(*nr)++] = mods[i];
-	return 0;
+	for (size_t i = 0; i < nr_mods && n < max; i++)
+		targets[n++] = mods[i];
+	return n;
 }
 
 static int remember_poison(struct evbpf_object_btfx *x, uint32_t insn, int relo_idx,
@@ -221,8 +224,8 @@ static int apply_core(struct evbpf_program *prog)
 			if (idx < pc->src_off || idx >= pc->src_off + pc->insn_cnt)
 				continue;
 			if (!have_targets && relo.kind != EVBPF_CORE_TYPE_ID_LOCAL) {
-				err = core_targets(obj, targets, EVBPF_ARRAY_SIZE(targets),
-				                   &nr_targets);
+				err = core_target(obj, &targets[0]);
+				nr_targets = 1;
 				if (err) {
 					char detail[512];
 
@@ -235,6 +238,14 @@ static int apply_core(struct evbpf_program *prog)
 			}
 			err = evbpf__core_calc(prog->name, (int)i, obj->btf, &relo, targets,
 			                       nr_targets, &res);
+			if (!err && !res.nr_cands && nr_targets == 1 && !obj->btf_path &&
+			    relo.kind != EVBPF_CORE_TYPE_ID_LOCAL) {
+				/* Not a vmlinux type: perhaps a module's. */
+				nr_targets = with_modules(targets, EVBPF_ARRAY_SIZE(targets));
+				if (nr_targets > 1)
+					err = evbpf__core_calc(prog->name, (int)i, obj->btf, &relo,
+					                       targets, nr_targets, &res);
+			}
 			if (err)
 				return err;
 			err = evbpf__core_patch(prog->name, (int)i, prog->insns, prog->insn_cnt,

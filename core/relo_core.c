@@ -959,6 +959,7 @@ int evbpf__core_calc(const char *prog_name, int relo_idx, const struct evbpf_btf
 		                  res->spec);
 
 	n = find_cands(local, relo->type_id, targets, nr_targets, cands, MAX_CANDS);
+	res->nr_cands = n > 0 ? n : 0;
 	if (n < 0)
 		return evbpf__err(n, "prog '%s': relo #%d: candidate lookup failed", prog_name,
 		                  relo_idx);

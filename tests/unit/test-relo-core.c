@@ -377,6 +377,7 @@ static void test_candidates(void **st)
 	assert_ok(evbpf__core_calc("p", 0, local, &relo, targets, 1, &res));
 	assert_int_equal(res.new_val, 12);
 	assert_int_equal(res.nr_matches, 2);
+	assert_int_equal(res.nr_cands, 2);
 	evbpf__btf_free(target);
 
 	/* Two that disagree: an error naming both, not a guess. */
@@ -423,6 +424,7 @@ static void test_candidates(void **st)
 	/* Without the module: no candidate, the access is poisoned. */
 	assert_ok(evbpf__core_calc("p", 0, local, &relo, targets, 1, &res));
 	assert_true(res.poison);
+	assert_int_equal(res.nr_cands, 0); /* what makes the loader try modules */
 	evbpf__btf_free(mod);
 	evbpf__btf_free(base);
 	evbpf__btf_free(local);
