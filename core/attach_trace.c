@@ -231,7 +231,8 @@ static int load_prog_btf(int prog_fd, struct evbpf_btf **btfp)
 	len = sizeof(binfo);
 	err = evbpf__bpf_obj_info(btf_fd, &binfo, &len);
 	if (!err && binfo.btf_size) {
-		raw = malloc(binfo.btf_size);
+		/* Zeroed: valgrind cannot see the kernel fill it in. */
+		raw = calloc(1, binfo.btf_size);
 		if (!raw) {
 			err = -ENOMEM;
 		} else {

@@ -98,6 +98,9 @@ run_tests() {
 valgrind_tests() {
 	local dir=$BUILT_DIR logs=$BUILT_DIR/valgrind failed=() t name
 	mkdir -p "$logs"
+	# Tests that cannot work under valgrind (uprobes on the test binary's
+	# own code) skip, with the reason, when they see this.
+	export EVBPF_TEST_VALGRIND=1
 	for t in "$dir"/tests/unit-test-* "$dir"/tests/kernel-test-* "$dir"/tests/async-test-*; do
 		[ -x "$t" ] || continue
 		name=$(basename "$t")

@@ -88,6 +88,20 @@ static inline int kernel_required(void)
 		}                                                                                  \
 	} while (0)
 
+/*
+ * scripts/dev.sh valgrind sets EVBPF_TEST_VALGRIND=1. Under valgrind the
+ * program's code runs translated, so a uprobe placed in this binary's text
+ * never fires; tests that need one skip there (with the reason) instead.
+ */
+#define SKIP_UNDER_VALGRIND(why)                                                                   \
+	do {                                                                                       \
+		const char *vg_ = getenv("EVBPF_TEST_VALGRIND");                                   \
+		if (vg_ && strcmp(vg_, "0") != 0) {                                                \
+			print_message("SKIP under valgrind: %s\n", why);                          \
+			skip();                                                                    \
+		}                                                                                  \
+	} while (0)
+
 /* Fail with the library's detail when an evbpf call returns an error. */
 #define assert_ok(expr)                                                                            \
 	do {                                                                                       \
