@@ -68,8 +68,8 @@ struct sbuf {
  * than its own size; the budget allows many times that. Thread-local, as
  * dumps on different threads are independent.
  */
-#define DUMP_BUDGET_MIN (4u << 20)
-#define DUMP_BUDGET_PER_BYTE 64u
+#define DUMP_BUDGET_MIN (1u << 20)
+#define DUMP_BUDGET_PER_BYTE 32u
 
 static _Thread_local size_t sb_budget;
 static _Thread_local bool sb_over_budget;
