@@ -27,6 +27,13 @@
  * hostile DAG of nested structs cannot make them run for ever. */
 #define BTF_MAX_WALK 100000
 
+enum { IDX_TYPES, IDX_FUNCS };
+
+struct index_entry {
+	uint32_t id;
+	uint32_t next; /* entry index + 1, or 0 at the end of a chain */
+};
+
 struct evbpf_btf {
 	uint8_t *raw; /* header + types + strings, owned */
 	size_t raw_size;
@@ -39,12 +46,19 @@ struct evbpf_btf {
 	uint32_t start_id;   /* 1, or base's type_cnt for split BTF */
 	uint32_t start_str;  /* 0, or base's string length for split BTF */
 	const struct evbpf_btf *base;
-	/* The name index: chains of own type ids per hash of the essential
-	 * name. heads is published last (atomically) once complete. */
+	/* The name index, one per class (functions apart, as the kernel has
+	 * four times more of them than of all other named types together and
+	 * CO-RE never looks them up): chains per hash of the essential name.
+	 * heads is published last (atomically) once its index is complete. */
 	pthread_mutex_t index_lock;
-	_Atomic(uint32_t *) index_heads;
-	uint32_t *index_next; /* per own type: the next id in its chain, or 0 */
-	uint32_t index_mask;
+	_Atomic(uint32_t *) index_heads[2];
+	struct index_entry *index_entries[2];
+	uint32_t index_mask[2];
+	/* Ids of named own types other than functions, in order, noted while
+	 * parsing (where each header is read anyway) so that the index CO-RE
+	 * needs is built without walking all types again. */
+	uint32_t *named;
+	uint32_t nr_named, named_cap;
 };
 
 static size_t type_extra_size(const struct btf_type *t)
@@ -177,73 +191,110 @@ static uint32_t essential_hash(const char *s)
 	return sep ? h_ess : h;
 }
 
-static int build_index(struct evbpf_btf *btf)
+static int note_named(struct evbpf_btf *btf, uint32_t id)
 {
-	uint32_t size = 1, *heads, *next;
+	if (btf->nr_named == btf->named_cap) {
+		uint32_t ncap = btf->named_cap ? btf->named_cap * 2 : 4096;
+		uint32_t *n = realloc(btf->named, ncap * sizeof(*n));
 
-	while (size < btf->nr_types && size < (1u << 30))
+		if (!n)
+			return -ENOMEM;
+		btf->named = n;
+		btf->named_cap = ncap;
+	}
+	btf->named[btf->nr_named++] = id;
+	return 0;
+}
+
+static int index_class(const struct btf_type *t)
+{
+	return evbpf__btf_kind(t) == BTF_KIND_FUNC ? IDX_FUNCS : IDX_TYPES;
+}
+
+static int build_index(struct evbpf_btf *btf, int cls)
+{
+	uint32_t size = 16, count = 0, k = 0, *heads;
+	struct index_entry *entries;
+
+	if (cls == IDX_TYPES) {
+		count = btf->nr_named;
+	} else {
+		for (uint32_t i = 0; i < btf->nr_types; i++) {
+			const struct btf_type *t =
+			    (const struct btf_type *)(btf->types_data + btf->type_offs[i]);
+
+			if (t->name_off && index_class(t) == cls)
+				count++;
+		}
+	}
+	while (size < count && size < (1u << 30))
 		size <<= 1;
 	heads = calloc(size, sizeof(*heads));
-	next = calloc(btf->nr_types ? btf->nr_types : 1, sizeof(*next));
-	if (!heads || !next) {
+	entries = malloc((count ? count : 1) * sizeof(*entries));
+	if (!heads || !entries) {
 		free(heads);
-		free(next);
+		free(entries);
 		return -ENOMEM;
 	}
 	/* Pushing in reverse leaves every chain in ascending id order. */
-	for (uint32_t i = btf->nr_types; i-- > 0;) {
+	for (uint32_t j = cls == IDX_TYPES ? btf->nr_named : btf->nr_types; j-- > 0 && k < count;) {
+		uint32_t i = cls == IDX_TYPES ? btf->named[j] - btf->start_id : j;
 		const struct btf_type *t =
 		    (const struct btf_type *)(btf->types_data + btf->type_offs[i]);
 		const char *name;
 		uint32_t h;
 
-		if (!t->name_off)
+		if (!t->name_off || index_class(t) != cls)
 			continue;
 		name = evbpf__btf_str(btf, t->name_off);
 		if (!name || !*name)
 			continue;
 		h = essential_hash(name) & (size - 1);
-		next[i] = heads[h];
-		heads[h] = btf->start_id + i;
+		entries[k] = (struct index_entry){btf->start_id + i, heads[h]};
+		heads[h] = ++k;
 	}
-	btf->index_next = next;
-	btf->index_mask = size - 1;
-	atomic_store_explicit(&btf->index_heads, heads, memory_order_release);
+	btf->index_entries[cls] = entries;
+	btf->index_mask[cls] = size - 1;
+	atomic_store_explicit(&btf->index_heads[cls], heads, memory_order_release);
 	return 0;
 }
 
-static const uint32_t *get_index(const struct evbpf_btf *cbtf)
+static const uint32_t *get_index(const struct evbpf_btf *cbtf, int cls)
 {
 	struct evbpf_btf *btf = (struct evbpf_btf *)cbtf; /* the index is a cache */
-	uint32_t *heads = atomic_load_explicit(&btf->index_heads, memory_order_acquire);
+	uint32_t *heads = atomic_load_explicit(&btf->index_heads[cls], memory_order_acquire);
 
 	if (heads)
 		return heads;
 	pthread_mutex_lock(&btf->index_lock);
-	if (!atomic_load_explicit(&btf->index_heads, memory_order_relaxed))
-		build_index(btf);
+	if (!atomic_load_explicit(&btf->index_heads[cls], memory_order_relaxed))
+		build_index(btf, cls);
 	pthread_mutex_unlock(&btf->index_lock);
-	return atomic_load_explicit(&btf->index_heads, memory_order_acquire);
+	return atomic_load_explicit(&btf->index_heads[cls], memory_order_acquire);
 }
 
 static void drop_index(struct evbpf_btf *btf)
 {
-	free(atomic_load_explicit(&btf->index_heads, memory_order_relaxed));
-	free(btf->index_next);
-	atomic_store_explicit(&btf->index_heads, NULL, memory_order_relaxed);
-	btf->index_next = NULL;
+	for (int cls = 0; cls < 2; cls++) {
+		free(atomic_load_explicit(&btf->index_heads[cls], memory_order_relaxed));
+		free(btf->index_entries[cls]);
+		atomic_store_explicit(&btf->index_heads[cls], NULL, memory_order_relaxed);
+		btf->index_entries[cls] = NULL;
+	}
 }
 
 int evbpf__btf_find_essential(const struct evbpf_btf *btf, const char *name, size_t len,
                               uint32_t *ids, size_t max)
 {
-	const uint32_t *heads = get_index(btf);
+	const uint32_t *heads = get_index(btf, IDX_TYPES);
+	const struct index_entry *entries = btf->index_entries[IDX_TYPES];
 	int n = 0;
 
 	if (!heads)
 		return -ENOMEM;
-	for (uint32_t id = heads[name_hash(name, len) & btf->index_mask]; id;
-	     id = btf->index_next[id - btf->start_id]) {
+	for (uint32_t e = heads[name_hash(name, len) & btf->index_mask[IDX_TYPES]]; e;
+	     e = entries[e - 1].next) {
+		uint32_t id = entries[e - 1].id;
 		const char *tn = evbpf__btf_name(btf, id);
 
 		if (evbpf__btf_essential_len(tn) != len || strncmp(tn, name, len))
@@ -257,10 +308,31 @@ int evbpf__btf_find_essential(const struct evbpf_btf *btf, const char *name, siz
 	return n;
 }
 
+/* The first own type of class cls named name (of kind, if >= 0), or 0. */
+static uint32_t find_in(const struct evbpf_btf *btf, int cls, const char *name, int kind)
+{
+	const uint32_t *heads = get_index(btf, cls);
+	const struct index_entry *entries = btf->index_entries[cls];
+	size_t len = evbpf__btf_essential_len(name);
+
+	if (!heads)
+		return 0;
+	for (uint32_t e = heads[name_hash(name, len) & btf->index_mask[cls]]; e;
+	     e = entries[e - 1].next) {
+		uint32_t id = entries[e - 1].id;
+		const struct btf_type *t = evbpf__btf_type(btf, id);
+
+		if (kind >= 0 && evbpf__btf_kind(t) != kind)
+			continue;
+		if (!strcmp(evbpf__btf_name(btf, id), name))
+			return id;
+	}
+	return 0;
+}
+
 int evbpf__btf_find(const struct evbpf_btf *btf, const char *name, int kind)
 {
-	const uint32_t *heads;
-	size_t len;
+	uint32_t types = 0, funcs = 0;
 
 	if (btf->base) {
 		int id = evbpf__btf_find(btf->base, name, kind);
@@ -270,19 +342,14 @@ int evbpf__btf_find(const struct evbpf_btf *btf, const char *name, int kind)
 	}
 	if (!*name)
 		return -ENOENT;
-	heads = get_index(btf);
-	if (!heads)
-		return -ENOMEM;
-	len = evbpf__btf_essential_len(name);
-	for (uint32_t id = heads[name_hash(name, len) & btf->index_mask]; id;
-	     id = btf->index_next[id - btf->start_id]) {
-		const struct btf_type *t = evbpf__btf_type(btf, id);
-
-		if (kind >= 0 && evbpf__btf_kind(t) != kind)
-			continue;
-		if (!strcmp(evbpf__btf_name(btf, id), name))
-			return (int)id;
-	}
+	if (kind != BTF_KIND_FUNC)
+		types = find_in(btf, IDX_TYPES, name, kind);
+	if (kind < 0 || kind == BTF_KIND_FUNC)
+		funcs = find_in(btf, IDX_FUNCS, name, kind);
+	if (types && funcs)
+		return (int)(types < funcs ? types : funcs);
+	if (types || funcs)
+		return (int)(types | funcs);
 	return -ENOENT;
 }
 
@@ -444,6 +511,7 @@ void evbpf__btf_free(struct evbpf_btf *btf)
 	pthread_mutex_destroy(&btf->index_lock);
 	free(btf->raw);
 	free(btf->type_offs);
+	free(btf->named);
 	free(btf);
 }
 
@@ -515,6 +583,9 @@ int evbpf__btf_add_type(struct evbpf_btf *btf, const void *rec, size_t len)
 	if (err)
 		return err;
 	drop_index(btf);
+	if (((const struct btf_type *)rec)->name_off && evbpf__btf_kind(rec) != BTF_KIND_FUNC &&
+	    note_named(btf, btf->start_id + btf->nr_types))
+		return -ENOMEM;
 	btf->type_offs[btf->nr_types++] = off;
 	return (int)(btf->start_id + btf->nr_types - 1);
 }
@@ -893,6 +964,9 @@ static int index_types(struct evbpf_btf *btf)
 			    btf->start_id + btf->nr_types, evbpf__btf_kind(t), evbpf__btf_vlen(t));
 		if (btf->start_id + btf->nr_types == UINT32_MAX / 2)
 			return evbpf__err(-E2BIG, "btf: too many types");
+		if (t->name_off && evbpf__btf_kind(t) != BTF_KIND_FUNC &&
+		    note_named(btf, btf->start_id + btf->nr_types))
+			return -ENOMEM;
 		btf->type_offs[btf->nr_types++] = off;
 		off += (uint32_t)need;
 	}

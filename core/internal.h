@@ -187,7 +187,7 @@ EVBPF_HIDDEN int evbpf__btf_parse_kernel(uint8_t *raw, size_t size, const struct
 EVBPF_HIDDEN const struct evbpf_btf *evbpf__btf_base(const struct evbpf_btf *btf);
 /* Length of name without its CO-RE "___flavor" suffix. */
 EVBPF_HIDDEN size_t evbpf__btf_essential_len(const char *name);
-/* Own types (not base's) whose essential name is name[0..len): fills up to
+/* Own types (not base's; not functions) whose essential name is name[0..len): fills up to
  * max ids in ascending order and returns how many there are, or -errno. */
 EVBPF_HIDDEN int evbpf__btf_find_essential(const struct evbpf_btf *btf, const char *name,
 					   size_t len, uint32_t *ids, size_t max);
