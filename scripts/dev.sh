@@ -26,7 +26,9 @@
 # "possibly lost". valgrind's bpf(2) wrapper also checks fields the kernel
 # ignores for some commands; tests/valgrind.supp lists those, with why. A
 # log per test is left in $BUILD_DIR/valgrind/. Run it on a normal (not
-# sanitizer) build: ASan and valgrind cannot be combined.
+# sanitizer) build: ASan and valgrind cannot be combined. Code runs
+# translated under valgrind, so uprobes on the test binary never fire:
+# EVBPF_TEST_VALGRIND=1 makes those tests skip (SKIP_UNDER_VALGRIND).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -141,5 +143,5 @@ tsan)
 	TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
 		run_tests -R 'hygiene-stress|async/' "$@" ;;
 fuzz) deps; exec "$ROOT/fuzz/run.sh" "$@" ;;
-*) echo "usage: $0 demo|test|valgrind|fuzz|deps|build" >&2; exit 2 ;;
+*) echo "usage: $0 demo|test|valgrind|tsan|fuzz|deps|build" >&2; exit 2 ;;
 esac
