@@ -342,7 +342,7 @@ static bool loop_available(enum loop_kind k)
 
 int bench_e2e(void)
 {
-	int rounds = bench_env_int("BENCH_E2E_ROUNDS", 5);
+	int rounds = bench_env_int("BENCH_E2E_ROUNDS", 7);
 	struct e2e e = {
 	    .total = (uint32_t)bench_env_int("BENCH_E2E_RECORDS", 2000000),
 	    .repeat = (uint32_t)bench_env_int("BENCH_E2E_REPEAT", 64),
