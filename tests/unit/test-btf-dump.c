@@ -178,6 +178,51 @@ static void test_dump_split(void **st)
 	run(cmd);
 }
 
+/* Kinds clang 14 does not emit (ENUM64, signed ENUM via kflag, type and
+ * decl tags) from a hand-built blob: the header compiles and has them. */
+static void test_dump_new_kinds(void **st)
+{
+	static struct bb b;
+	char dir[] = "/tmp/evbpf-kinds-XXXXXX", bpath[256], hpath[256], cmd[1024];
+	uint32_t i_int, i_e64, i_en, i_tag, i_ptr, i_s;
+	FILE *f;
+
+	(void)st;
+	assert_non_null(mkdtemp(dir));
+	bb_init(&b, 1, 0);
+	i_int = bb_int(&b, "int", 4, 32, BTF_INT_SIGNED);
+	i_e64 = bb_enum64(&b, "big_enum", 2);
+	bb_enumerator64(&b, "BIG_ONE", 1ULL << 40);
+	bb_enumerator64(&b, "BIG_MAX", ~0ULL);
+	i_en = bb_type(&b, "neg_enum", BB_INFO(BTF_KIND_ENUM, 1, 1), 4);
+	bb_enumerator(&b, "NEG_ONE", -1);
+	i_tag = bb_ref(&b, BTF_KIND_TYPE_TAG, "rcu", i_int);
+	i_ptr = bb_ref(&b, BTF_KIND_PTR, "", i_tag);
+	i_s = bb_composite(&b, BTF_KIND_STRUCT, "tagged", 24, 3, 0);
+	bb_member(&b, "e", i_e64, 0);
+	bb_member(&b, "n", i_en, 64);
+	bb_member(&b, "p", i_ptr, 128);
+	bb_type(&b, "decl", BB_INFO(BTF_KIND_DECL_TAG, 0, 0), i_s);
+	bb_u32(&b, (uint32_t)-1);
+	snprintf(bpath, sizeof(bpath), "%s/kinds.btf", dir);
+	snprintf(hpath, sizeof(hpath), "%s/kinds.h", dir);
+	f = fopen(bpath, "w");
+	assert_non_null(f);
+	fwrite(b.blob, 1, bb_blob(&b), f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s btf dump %s -o %s", EVBPF_TEST_TOOL, bpath, hpath);
+	assert_int_equal(run(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+	         "printf '#include \"%s\"\n"
+	         "_Static_assert(sizeof(struct tagged) == 24, \"\");\n"
+	         "_Static_assert(BIG_ONE == (1ULL << 40), \"\");\n"
+	         "_Static_assert(NEG_ONE == -1, \"\");\n' | %s -target bpf -fsyntax-only -x c -",
+	         hpath, EVBPF_TEST_CLANG);
+	assert_int_equal(run(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	run(cmd);
+}
+
 static void test_dump_errors(void **st)
 {
 	char cmd[1024];
@@ -197,9 +242,8 @@ static void test_dump_errors(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_dump_fixture),
-	    cmocka_unit_test(test_dump_vmlinux),
-	    cmocka_unit_test(test_dump_split),
+	    cmocka_unit_test(test_dump_fixture), cmocka_unit_test(test_dump_vmlinux),
+	    cmocka_unit_test(test_dump_split),   cmocka_unit_test(test_dump_new_kinds),
 	    cmocka_unit_test(test_dump_errors),
 	};
 
