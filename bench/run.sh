@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-build) DO_BUILD=0 ;;
 	--build-dir) BUILD_DIR=$2; shift ;;
-	-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,15p' "$0"; exit 0 ;;
 	*) NAMES+=("$1") ;;
 	esac
 	shift
