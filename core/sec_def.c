@@ -84,7 +84,8 @@ static const struct evbpf_sec_def sec_defs[] = {
 	DEF("lsm_cgroup/", LSM, BPF_LSM_CGROUP, true, BTFID, CGROUP),
 	DEF("iter/", TRACING, BPF_TRACE_ITER, true, BTFID, ITER),
 	DEF("iter.s/", TRACING, BPF_TRACE_ITER, true, BTFID | SLEEP, ITER),
-	DEF("syscall", SYSCALL, 0, false, 0, SYSCALL),
+	/* The kernel loads syscall programs only as sleepable ones. */
+	DEF("syscall", SYSCALL, 0, false, SLEEP, SYSCALL),
 	DEF("xdp.frags/devmap", XDP, BPF_XDP_DEVMAP, true, 0, NONE),
 	DEF("xdp/devmap", XDP, BPF_XDP_DEVMAP, true, 0, NONE),
 	DEF("xdp.frags/cpumap", XDP, BPF_XDP_CPUMAP, true, 0, NONE),

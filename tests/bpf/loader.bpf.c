@@ -90,3 +90,15 @@ int sock_prog(struct __sk_buff *skb)
 }
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* BPF_PROG_TYPE_SYSCALL: run with a context from user space. */
+struct syscall_args {
+	u64 a, b;
+};
+
+SEC("syscall")
+int sys_prog(struct syscall_args *args)
+{
+	put(6, args->a * args->b);
+	return 7;
+}

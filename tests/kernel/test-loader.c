@@ -283,6 +283,26 @@ static void test_socket_filter_test_run(void **st)
 	assert_int_equal(result(obj, 5), opts.data_size_in - 14);
 }
 
+static void test_syscall_program(void **st)
+{
+	struct state *s = *st;
+	struct evbpf_object *obj;
+	uint64_t args[2] = {6, 7};
+	struct evbpf_test_run_opts opts = {
+		.sz = sizeof(opts),
+		.ctx_in = args,
+		.ctx_size_in = sizeof(args),
+	};
+
+	REQUIRE_KERNEL();
+	obj = open_fixture(s, "loader.bpf.o");
+	/* Loadable only as sleepable, which the section implies. */
+	assert_ok(evbpf_object_load(obj));
+	assert_ok(evbpf_program_test_run(evbpf_object_find_program(obj, "sys_prog"), &opts));
+	assert_int_equal(opts.retval, 7);
+	assert_int_equal(result(obj, 6), 42);
+}
+
 static void test_standalone_maps(void **st)
 {
 	struct evbpf_map *m = NULL, *m2 = NULL;
@@ -315,6 +335,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_legacy_maps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verifier_rejection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_filter_test_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syscall_program, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_standalone_maps, setup, teardown),
 	};
 
