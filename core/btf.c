@@ -703,27 +703,21 @@ static int check_type(const struct evbpf_btf *btf, uint32_t id)
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
 		return check_members(btf, id, t);
-	case BTF_KIND_ENUM: {
-		const struct btf_enum *e = (const void *)(t + 1);
-
-		if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
-			return evbpf__err(-EINVAL, "btf: type [%u]: enum size %u is invalid", id,
-			                  t->size);
-		for (uint16_t i = 0; i < vlen; i++) {
-			err = check_str(btf, id, e[i].name_off, "enumerator name");
-			if (err)
-				return err;
-		}
-		break;
-	}
+	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64: {
-		const struct btf_enum64 *e = (const void *)(t + 1);
+		/* Both record kinds start with name_off; only the stride differs. */
+		const size_t stride = kind == BTF_KIND_ENUM ? sizeof(struct btf_enum)
+		                                            : sizeof(struct btf_enum64);
+		const uint8_t *e = (const uint8_t *)(t + 1);
 
 		if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
-			return evbpf__err(-EINVAL, "btf: type [%u]: enum64 size %u is invalid", id,
-			                  t->size);
+			return evbpf__err(-EINVAL, "btf: type [%u]: %s size %u is invalid", id,
+			                  kind == BTF_KIND_ENUM ? "enum" : "enum64", t->size);
 		for (uint16_t i = 0; i < vlen; i++) {
-			err = check_str(btf, id, e[i].name_off, "enumerator name");
+			uint32_t name_off;
+
+			memcpy(&name_off, e + i * stride, sizeof(name_off));
+			err = check_str(btf, id, name_off, "enumerator name");
 			if (err)
 				return err;
 		}
