@@ -231,6 +231,11 @@ struct evbpf_mappoll_stats {
 	uint64_t entries;       /* entries read in total */
 };
 
+/*
+ * Poll a loaded map: once started on a reactor, fn receives a snapshot (or,
+ * with EVBPF_MAPPOLL_DELTA, the changes) every interval_ms on the loop's
+ * thread. opts may be NULL. The map must outlive the poller.
+ */
 EVBPF_API int evbpf_mappoll_new(const struct evbpf_map *map, evbpf_mappoll_fn fn, void *ctx,
                                 const struct evbpf_mappoll_opts *opts, struct evbpf_mappoll **mpp);
 /* Take a snapshot now on the calling thread and deliver it: 0 or -errno. */

@@ -10,6 +10,12 @@
 extern "C" {
 #endif
 
+/*
+ * A reactor on a libev loop: consumers started on it become ev_io and
+ * ev_timer watchers; off-loop work runs on one worker thread and completes
+ * on the loop through an ev_async. The loop must outlive the reactor; free
+ * it with evbpf_reactor_free() on the loop thread.
+ */
 EVBPF_API int evbpf_ev_reactor_new(struct ev_loop *loop, struct evbpf_reactor **reactorp);
 
 #ifdef __cplusplus

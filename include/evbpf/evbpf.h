@@ -161,12 +161,19 @@ EVBPF_API int evbpf_object_load(struct evbpf_object *obj);
  */
 EVBPF_API void evbpf_object_close(struct evbpf_object *obj);
 
+/* The object's name (opts->object_name, else the file name without
+ * directories and extension), its license string ("" without a license
+ * section) and its version section (0 without one). Strings are owned by
+ * the object and live until evbpf_object_close(). */
 EVBPF_API const char *evbpf_object_name(const struct evbpf_object *obj);
 EVBPF_API const char *evbpf_object_license(const struct evbpf_object *obj);
 EVBPF_API uint32_t evbpf_object_kversion(const struct evbpf_object *obj);
 /* The fd of the object's BTF loaded in the kernel, or -ENOENT. */
 EVBPF_API int evbpf_object_btf_fd(const struct evbpf_object *obj);
 
+/* Look up a program by its function name, or a map by its declared name
+ * ("counts", ".rodata") or its kernel name ("myobj.rodata"). NULL when
+ * absent. The result is owned by the object. */
 EVBPF_API struct evbpf_program *evbpf_object_find_program(const struct evbpf_object *obj,
 							  const char *name);
 EVBPF_API struct evbpf_map *evbpf_object_find_map(const struct evbpf_object *obj,
@@ -221,6 +228,8 @@ struct evbpf_prog_stats {
 	uint32_t verified_insns; /* instructions the verifier processed */
 	uint64_t load_ns;        /* wall time of the successful BPF_PROG_LOAD */
 };
+/* Statistics of the program's successful load (stats->sz must be set);
+ * -ENOENT when the program is not loaded. */
 EVBPF_API int evbpf_program_stats(const struct evbpf_program *prog,
 				  struct evbpf_prog_stats *stats);
 
@@ -534,6 +543,13 @@ EVBPF_API int evbpf_map_set_value_size(struct evbpf_map *map, uint32_t value_siz
  */
 EVBPF_API int evbpf_map_reuse_fd(struct evbpf_map *map, int fd);
 
+/*
+ * Element operations: one bpf() syscall each, safe to call from any number
+ * of threads. key points to key_size bytes; value to
+ * evbpf_map_value_buf_size() bytes. Errors are the kernel's: -ENOENT (no
+ * such key, or the map is not loaded yet), -EEXIST (BPF_NOEXIST on an
+ * existing key), -E2BIG (map full), -EPERM (a frozen map), -EINVAL.
+ */
 EVBPF_API int evbpf_map_lookup(const struct evbpf_map *map, const void *key, void *value);
 EVBPF_API int evbpf_map_update(const struct evbpf_map *map, const void *key, const void *value,
 			       uint64_t flags);
