@@ -23,6 +23,8 @@ struct run_loop {
 
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	(void)loop; /* libev's callback signature */
+	(void)revents;
 	struct run_loop *l = w->data;
 
 	l->on_stop(l->ctx, RUN_STOP_DURATION, 0);
@@ -30,6 +32,8 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
+	(void)loop; /* libev's callback signature */
+	(void)revents;
 	struct run_loop *l = w->data;
 
 	l->on_stop(l->ctx, RUN_STOP_SIGNAL, w->signum);
@@ -37,6 +41,8 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 
 static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 {
+	(void)loop; /* libev's callback signature */
+	(void)revents;
 	struct run_loop *l = w->data;
 
 	errno = 0;
