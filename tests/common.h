@@ -111,6 +111,37 @@ static inline int kernel_required(void)
 				 evbpf_errmsg());                                                  \
 	} while (0)
 
+/*
+ * The usual kernel-test fixture: the object a test opens (closed by the
+ * teardown) and the number of open fds before the test, which the
+ * teardown checks again, so every test proves it leaked no fd.
+ */
+struct obj_state {
+	int fds_before;
+	struct evbpf_object *obj;
+};
+
+static inline int obj_state_setup(void **st)
+{
+	struct obj_state *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -1;
+	s->fds_before = fd_count();
+	*st = s;
+	return 0;
+}
+
+static inline int obj_state_teardown(void **st)
+{
+	struct obj_state *s = *st;
+
+	evbpf_object_close(s->obj);
+	assert_int_equal(fd_count(), s->fds_before);
+	free(s);
+	return 0;
+}
+
 /* A minimal Ethernet + IPv4 packet for XDP/skb test runs. */
 static inline size_t test_packet(uint8_t *buf, size_t size)
 {

@@ -14,31 +14,7 @@
 #include "common.h"
 #include "internal.h"
 
-struct state {
-	int fds_before;
-	struct evbpf_object *obj;
-};
-
-static int setup(void **st)
-{
-	struct state *s = calloc(1, sizeof(*s));
-
-	s->fds_before = fd_count();
-	*st = s;
-	return 0;
-}
-
-static int teardown(void **st)
-{
-	struct state *s = *st;
-
-	evbpf_object_close(s->obj);
-	assert_int_equal(fd_count(), s->fds_before);
-	free(s);
-	return 0;
-}
-
-static struct evbpf_object *open_core(struct state *s)
+static struct evbpf_object *open_core(struct obj_state *s)
 {
 	if (access(FIXTURE("core_kernel.bpf.o"), R_OK)) {
 		/* It needs the vmlinux.h generated from this kernel's BTF. */
@@ -84,7 +60,7 @@ static struct evbpf_program *load_one(struct evbpf_object *obj, const char *name
 
 static void test_core_read_current_task(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_object *obj;
 	const struct evbpf_btf *vmlinux;
 	char comm[16] = {0}, r_comm[16] = {0};
@@ -118,7 +94,7 @@ static void test_core_read_current_task(void **st)
  * syscall this process makes. */
 static void test_core_attached(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_object *obj;
 	struct evbpf_link *link = NULL;
 	int32_t pid = getpid();
@@ -138,7 +114,7 @@ static void test_core_attached(void **st)
  * is TASK_RUNNING, 0); the other read is poisoned yet loads, being dead. */
 static void test_core_flavors(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_object *obj;
 
 	REQUIRE_KERNEL();
@@ -150,7 +126,7 @@ static void test_core_flavors(void **st)
 
 static void test_func_and_line_info(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_program *p;
 	struct bpf_prog_info info;
 	uint32_t len = sizeof(info);
@@ -191,7 +167,7 @@ static char *config_value(const char *name, char *buf, size_t size)
 
 static void test_kconfig(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_object *obj;
 	struct evbpf_map *kcfg;
 	char v[256], lv[32] = {0}, expect_lv[64];
@@ -252,7 +228,7 @@ static unsigned long long kallsyms_addr(const char *name)
 
 static void test_ksyms(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_object *obj;
 	struct evbpf_program *p;
 	unsigned long long stext = kallsyms_addr("_stext");
@@ -283,7 +259,7 @@ static void test_ksyms(void **st)
 
 static void test_kfuncs(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_object *obj;
 	struct evbpf_program *p;
 	int32_t pid = getpid();
@@ -312,7 +288,7 @@ static void test_kfuncs(void **st)
  */
 static void test_btf_path_and_poison(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_open_opts opts = {.sz = sizeof(opts)};
 	struct evbpf_program *p;
 	uint64_t out[64];
@@ -347,14 +323,14 @@ static void test_btf_path_and_poison(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_core_read_current_task, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_core_attached, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_core_flavors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_func_and_line_info, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_kconfig, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_ksyms, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_kfuncs, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_btf_path_and_poison, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_core_read_current_task, obj_state_setup, obj_state_teardown),
+	    cmocka_unit_test_setup_teardown(test_core_attached, obj_state_setup, obj_state_teardown),
+	    cmocka_unit_test_setup_teardown(test_core_flavors, obj_state_setup, obj_state_teardown),
+	    cmocka_unit_test_setup_teardown(test_func_and_line_info, obj_state_setup, obj_state_teardown),
+	    cmocka_unit_test_setup_teardown(test_kconfig, obj_state_setup, obj_state_teardown),
+	    cmocka_unit_test_setup_teardown(test_ksyms, obj_state_setup, obj_state_teardown),
+	    cmocka_unit_test_setup_teardown(test_kfuncs, obj_state_setup, obj_state_teardown),
+	    cmocka_unit_test_setup_teardown(test_btf_path_and_poison, obj_state_setup, obj_state_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,30 +12,6 @@
 #include "internal.h"
 #include "../unit/elf_builder.h"
 
-struct state {
-	int fds_before;
-	struct evbpf_object *obj;
-};
-
-static int setup(void **st)
-{
-	struct state *s = calloc(1, sizeof(*s));
-
-	s->fds_before = fd_count();
-	*st = s;
-	return 0;
-}
-
-static int teardown(void **st)
-{
-	struct state *s = *st;
-
-	evbpf_object_close(s->obj);
-	assert_int_equal(fd_count(), s->fds_before);
-	free(s);
-	return 0;
-}
-
 static const struct bpf_insn ret0[] = {
     {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
     {.code = BPF_JMP | BPF_EXIT},
@@ -94,7 +70,7 @@ static void expect_msg(const char *needle)
  * was already created: that one must be closed again. Then fixed, it loads. */
 static void test_map_create_fails(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_map *counts;
 	int before, err;
 
@@ -119,7 +95,7 @@ static void test_map_create_fails(void **st)
 /* A map type no kernel has, in a crafted object. */
 static void test_invalid_map_type(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	int before, err;
 
 	REQUIRE_KERNEL();
@@ -137,7 +113,7 @@ static void test_invalid_map_type(void **st)
 /* The verifier rejects the program after both maps were created. */
 static void test_program_rejected(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	int before, err;
 
 	REQUIRE_KERNEL();
@@ -158,7 +134,7 @@ static void test_program_rejected(void **st)
  * and whatever maps it made are released by close. */
 static void test_single_program_rejected(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_program *prog;
 	int before;
 
@@ -179,7 +155,7 @@ static void test_single_program_rejected(void **st)
  * creates no link and leaks no perf event fd. */
 static void test_attach_fails(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_program *prog;
 	struct evbpf_link *link = (struct evbpf_link *)st; /* must stay untouched */
 	int before;
@@ -209,7 +185,7 @@ static void test_attach_fails(void **st)
 /* Reusing an fd of the wrong shape fails without keeping a dup of it. */
 static void test_reuse_fd_mismatch(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_map *other = NULL, *good;
 	int before;
 
@@ -243,13 +219,13 @@ static void test_map_create_standalone_fails(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_map_create_fails, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_invalid_map_type, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_program_rejected, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_single_program_rejected, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_attach_fails, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_reuse_fd_mismatch, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_map_create_standalone_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_map_create_fails, obj_state_setup, obj_state_teardown),
+	    cmocka_unit_test_setup_teardown(test_invalid_map_type, obj_state_setup, obj_state_teardown),
+	    cmocka_unit_test_setup_teardown(test_program_rejected, obj_state_setup, obj_state_teardown),
+	    cmocka_unit_test_setup_teardown(test_single_program_rejected, obj_state_setup, obj_state_teardown),
+	    cmocka_unit_test_setup_teardown(test_attach_fails, obj_state_setup, obj_state_teardown),
+	    cmocka_unit_test_setup_teardown(test_reuse_fd_mismatch, obj_state_setup, obj_state_teardown),
+	    cmocka_unit_test_setup_teardown(test_map_create_standalone_fails, obj_state_setup, obj_state_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,32 +6,7 @@
  */
 #include "common.h"
 
-struct state {
-	int fds_before;
-	struct evbpf_object *obj;
-};
-
-static int setup(void **st)
-{
-	struct state *s = calloc(1, sizeof(*s));
-
-	s->fds_before = fd_count();
-	*st = s;
-	return 0;
-}
-
-static int teardown(void **st)
-{
-	struct state *s = *st;
-
-	evbpf_object_close(s->obj);
-	/* Every kernel test proves it leaked no fd. */
-	assert_int_equal(fd_count(), s->fds_before);
-	free(s);
-	return 0;
-}
-
-static struct evbpf_object *open_fixture(struct state *s, const char *name)
+static struct evbpf_object *open_fixture(struct obj_state *s, const char *name)
 {
 	assert_ok(evbpf_object_open_file(FIXTURE(name), NULL, &s->obj));
 	return s->obj;
@@ -61,7 +36,7 @@ static uint64_t result(struct evbpf_object *obj, uint32_t idx)
 
 static void test_load_and_compute(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_object *obj;
 	struct evbpf_program *compute, *second;
 	uint64_t bss = 0, count = 0;
@@ -98,7 +73,7 @@ static void test_load_and_compute(void **st)
 
 static void test_set_global_rodata(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_object *obj;
 	uint32_t mult = 10, ro = 2, got = 0;
 	uint64_t data = 1;
@@ -131,7 +106,7 @@ static void test_set_global_rodata(void **st)
 
 static void test_rodata_frozen(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_object *obj;
 	struct evbpf_map *ro;
 	uint8_t buf[64] = {0};
@@ -154,7 +129,7 @@ static void test_rodata_frozen(void **st)
 
 static void test_single_program_load(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_object *obj;
 	struct evbpf_program *p;
 
@@ -174,7 +149,7 @@ static void test_single_program_load(void **st)
 
 static void test_map_api(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_object *obj;
 	struct evbpf_map *counts, *percpu;
 	uint32_t k, next, seen = 0;
@@ -226,7 +201,7 @@ static void test_map_api(void **st)
 
 static void test_legacy_maps(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_object *obj;
 	uint32_t k = 7, idx = 2, a = 0;
 	uint64_t v = 0;
@@ -244,7 +219,7 @@ static void test_legacy_maps(void **st)
 
 static void test_verifier_rejection(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_object *obj;
 	struct evbpf_program *p;
 	int err;
@@ -269,7 +244,7 @@ static void test_verifier_rejection(void **st)
 
 static void test_socket_filter_test_run(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_object *obj;
 	uint8_t pkt[64];
 	struct evbpf_test_run_opts opts = {.sz = sizeof(opts), .data_in = pkt};
@@ -285,7 +260,7 @@ static void test_socket_filter_test_run(void **st)
 
 static void test_syscall_program(void **st)
 {
-	struct state *s = *st;
+	struct obj_state *s = *st;
 	struct evbpf_object *obj;
 	uint64_t args[2] = {6, 7};
 	struct evbpf_test_run_opts opts = {
@@ -327,16 +302,16 @@ static void test_standalone_maps(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_load_and_compute, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_global_rodata, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rodata_frozen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_single_program_load, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_map_api, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_legacy_maps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_verifier_rejection, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_socket_filter_test_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_syscall_program, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_standalone_maps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_and_compute, obj_state_setup, obj_state_teardown),
+		cmocka_unit_test_setup_teardown(test_set_global_rodata, obj_state_setup, obj_state_teardown),
+		cmocka_unit_test_setup_teardown(test_rodata_frozen, obj_state_setup, obj_state_teardown),
+		cmocka_unit_test_setup_teardown(test_single_program_load, obj_state_setup, obj_state_teardown),
+		cmocka_unit_test_setup_teardown(test_map_api, obj_state_setup, obj_state_teardown),
+		cmocka_unit_test_setup_teardown(test_legacy_maps, obj_state_setup, obj_state_teardown),
+		cmocka_unit_test_setup_teardown(test_verifier_rejection, obj_state_setup, obj_state_teardown),
+		cmocka_unit_test_setup_teardown(test_socket_filter_test_run, obj_state_setup, obj_state_teardown),
+		cmocka_unit_test_setup_teardown(test_syscall_program, obj_state_setup, obj_state_teardown),
+		cmocka_unit_test_setup_teardown(test_standalone_maps, obj_state_setup, obj_state_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
