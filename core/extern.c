@@ -127,40 +127,11 @@ static int kcfg_classify(struct evbpf_object *obj, struct evbpf_extern *e, uint3
 
 static int add_kconfig_map(struct evbpf_object *obj, uint32_t size)
 {
-	struct evbpf_map *maps = realloc(obj->maps, (obj->nr_maps + 1) * sizeof(*maps)), *m;
-	char prefix[16];
-	int ds;
-
-	if (!maps)
+	/* No ELF section: externs have none. */
+	if (!evbpf__object_add_data_map(obj, KCFG_SEC, EVBPF_MAP_KCONFIG, SIZE_MAX, size,
+					BPF_F_RDONLY_PROG))
 		return -ENOMEM;
-	obj->maps = maps;
-	m = &maps[obj->nr_maps];
-	memset(m, 0, sizeof(*m));
-	m->obj = obj;
-	m->fd = -1;
-	m->inner_map_idx = -1;
-	m->origin = EVBPF_MAP_KCONFIG;
-	m->name = strdup(KCFG_SEC);
-	m->init_data = calloc(1, size);
-	if (!m->name || !m->init_data) {
-		free(m->name);
-		free(m->init_data);
-		return -ENOMEM;
-	}
-	snprintf(prefix, sizeof(prefix), "%.8s", obj->name);
-	evbpf__kernel_name(m->kname, prefix, KCFG_SEC);
-	m->type = BPF_MAP_TYPE_ARRAY;
-	m->key_size = sizeof(uint32_t);
-	m->value_size = size;
-	m->max_entries = 1;
-	m->map_flags = BPF_F_MMAPABLE | BPF_F_RDONLY_PROG;
-	m->init_size = size;
-	m->sec_idx = SIZE_MAX; /* no ELF section */
-	ds = evbpf__btf_find(obj->btf, KCFG_SEC, BTF_KIND_DATASEC);
-	if (ds > 0)
-		m->btf_value_type_id = (uint32_t)ds;
-	obj->btfx->kconfig_map = (int)obj->nr_maps;
-	obj->nr_maps++;
+	obj->btfx->kconfig_map = (int)obj->nr_maps - 1;
 	return 0;
 }
 

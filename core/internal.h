@@ -394,6 +394,14 @@ struct evbpf_object {
 EVBPF_HIDDEN int evbpf__map_create_kernel(struct evbpf_map *map);
 EVBPF_HIDDEN void evbpf__map_release(struct evbpf_map *map);
 EVBPF_HIDDEN int evbpf__object_init_maps(struct evbpf_object *obj);
+/* Add a global-data-like map (a one-element array holding a section's
+ * bytes: .data, .rodata, .bss, .kconfig) with a zeroed initial value of
+ * size bytes, named for the kernel like libbpf does; NULL on ENOMEM. */
+EVBPF_HIDDEN struct evbpf_map *evbpf__object_add_data_map(struct evbpf_object *obj,
+							  const char *name,
+							  enum evbpf_map_origin origin,
+							  size_t sec_idx, uint32_t size,
+							  uint32_t extra_flags);
 EVBPF_HIDDEN bool evbpf__map_is_percpu(uint32_t type);
 
 /* Put the fds of a map-in-map's or program array's static initial values

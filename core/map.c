@@ -323,18 +323,45 @@ static int init_legacy_maps(struct evbpf_object *obj)
 
 /* ---------------------------------------------------------- global data */
 
-static int init_data_maps(struct evbpf_object *obj)
+struct evbpf_map *evbpf__object_add_data_map(struct evbpf_object *obj, const char *name,
+					     enum evbpf_map_origin origin, size_t sec_idx,
+					     uint32_t size, uint32_t extra_flags)
 {
-	const struct evbpf_elf *elf = &obj->elf;
+	struct evbpf_map *map;
 	char prefix[16];
+	int ds;
 
+	map = add_map(obj, name, origin, sec_idx, 0);
+	if (!map)
+		return NULL;
 	/* Kernel name: up to 8 characters of the object name, then the
 	 * section name, as libbpf does ("myprog.rodata"). */
 	snprintf(prefix, sizeof(prefix), "%.8s", obj->name);
+	evbpf__kernel_name(map->kname, prefix, name);
+	map->type = BPF_MAP_TYPE_ARRAY;
+	map->key_size = sizeof(uint32_t);
+	map->value_size = size;
+	map->max_entries = 1;
+	map->map_flags = BPF_F_MMAPABLE | extra_flags;
+	map->init_size = size;
+	map->init_data = calloc(1, size ? size : 1);
+	if (!map->init_data)
+		return NULL; /* counted in obj->maps: released with the object */
+	if (obj->btf) {
+		ds = evbpf__btf_find(obj->btf, name, BTF_KIND_DATASEC);
+		if (ds > 0)
+			map->btf_value_type_id = (uint32_t)ds;
+	}
+	return map;
+}
+
+static int init_data_maps(struct evbpf_object *obj)
+{
+	const struct evbpf_elf *elf = &obj->elf;
+
 	for (size_t i = 1; i < elf->nr_secs; i++) {
 		const struct evbpf_elf_sec *s = &elf->secs[i];
 		struct evbpf_map *map;
-		int ds;
 
 		if (!is_global_data_sec(s->name) || (s->type != SHT_PROGBITS && s->type != SHT_NOBITS))
 			continue;
@@ -345,28 +372,13 @@ static int init_data_maps(struct evbpf_object *obj)
 		if (s->size > UINT32_MAX / 2)
 			return evbpf__err(-E2BIG, "object '%s': section '%s' is too large",
 					  obj->name, s->name);
-		map = add_map(obj, s->name, EVBPF_MAP_DATA, i, 0);
+		map = evbpf__object_add_data_map(obj, s->name, EVBPF_MAP_DATA, i,
+						 (uint32_t)s->size,
+						 is_rodata_sec(s->name) ? BPF_F_RDONLY_PROG : 0);
 		if (!map)
-			return -ENOMEM;
-		evbpf__kernel_name(map->kname, prefix, s->name);
-		map->type = BPF_MAP_TYPE_ARRAY;
-		map->key_size = sizeof(uint32_t);
-		map->value_size = (uint32_t)s->size;
-		map->max_entries = 1;
-		map->map_flags = BPF_F_MMAPABLE;
-		if (is_rodata_sec(s->name))
-			map->map_flags |= BPF_F_RDONLY_PROG;
-		map->init_size = s->size;
-		map->init_data = calloc(1, s->size);
-		if (!map->init_data)
 			return -ENOMEM;
 		if (s->type == SHT_PROGBITS && s->data)
 			memcpy(map->init_data, s->data, s->size);
-		if (obj->btf) {
-			ds = evbpf__btf_find(obj->btf, s->name, BTF_KIND_DATASEC);
-			if (ds > 0)
-				map->btf_value_type_id = (uint32_t)ds;
-		}
 	}
 	return 0;
 }
