@@ -354,6 +354,25 @@ static int resolve_text_insn(struct linker *l, uint32_t idx, uint32_t *dst)
 	return 0;
 }
 
+/* Point the call at dst to .text instruction callee (appending its
+ * function if needed): a call's imm is relative to the next instruction. */
+static int link_call(struct linker *l, uint32_t dst, int64_t callee)
+{
+	struct evbpf_program *prog = l->prog;
+	uint32_t target;
+	int err;
+
+	if (callee < 0 || callee > UINT32_MAX)
+		return evbpf__err(-EINVAL, "prog '%s': insn %u: call target out of range",
+				  prog->name, dst);
+	err = resolve_text_insn(l, (uint32_t)callee, &target);
+	if (err)
+		return err;
+	/* Read prog->insns only now: appending may have moved the array. */
+	prog->insns[dst].imm = (int32_t)target - (int32_t)(dst + 1);
+	return 0;
+}
+
 static int apply_relo(struct linker *l, const struct evbpf_reloc *r, uint32_t dst)
 {
 	struct evbpf_program *prog = l->prog;
@@ -388,15 +407,7 @@ static int apply_relo(struct linker *l, const struct evbpf_reloc *r, uint32_t ds
 		break;
 	case EVBPF_RELO_CALL:
 		callee = (int64_t)(r->sym_off / EVBPF_INSN_SZ) + insn->imm + 1;
-		if (callee < 0 || callee > UINT32_MAX)
-			return evbpf__err(-EINVAL, "prog '%s': insn %u: call target out of range",
-					  prog->name, dst);
-		err = resolve_text_insn(l, (uint32_t)callee, &target);
-		if (err)
-			return err;
-		insn = &prog->insns[dst]; /* the array may have moved */
-		insn->imm = (int32_t)target - (int32_t)(dst + 1);
-		break;
+		return link_call(l, dst, callee);
 	case EVBPF_RELO_SUBPROG_ADDR:
 		callee = ((int64_t)r->sym_off + insn->imm) / (int64_t)EVBPF_INSN_SZ;
 		if (callee < 0 || callee > UINT32_MAX || (r->sym_off + insn->imm) % EVBPF_INSN_SZ)
@@ -428,7 +439,7 @@ static int fix_local_calls(struct linker *l, size_t piece_idx)
 	size_t r = 0;
 
 	for (uint32_t i = 0; i < p.insn_cnt; i++) {
-		uint32_t src = p.src_off + i, dst = p.dst_off + i, target;
+		uint32_t src = p.src_off + i, dst = p.dst_off + i;
 		struct bpf_insn *insn = &prog->insns[dst];
 		int64_t callee;
 		bool relocated;
@@ -445,13 +456,9 @@ static int fix_local_calls(struct linker *l, size_t piece_idx)
 		if (p.code_sec != l->obj->text_code_sec)
 			return evbpf__err(-EINVAL, "prog '%s': insn %u: call leaves the program",
 					  prog->name, dst);
-		if (callee < 0 || callee > UINT32_MAX)
-			return evbpf__err(-EINVAL, "prog '%s': insn %u: call target out of range",
-					  prog->name, dst);
-		err = resolve_text_insn(l, (uint32_t)callee, &target);
+		err = link_call(l, dst, callee);
 		if (err)
 			return err;
-		prog->insns[dst].imm = (int32_t)target - (int32_t)(dst + 1);
 	}
 	return 0;
 }
