@@ -255,10 +255,30 @@ static int load_prog_btf(int prog_fd, struct evbpf_btf **btfp)
 	return 0;
 }
 
+/* The BTF id of global function func_name in the program open at
+ * target_prog_fd, or -errno with a message. */
+static int target_func_id(const struct evbpf_program *prog, int target_prog_fd,
+                          const char *func_name)
+{
+	struct evbpf_btf *btf = NULL;
+	int err, id;
+
+	err = load_prog_btf(target_prog_fd, &btf);
+	if (err)
+		return err;
+	id = evbpf__btf_find(btf, func_name, BTF_KIND_FUNC);
+	evbpf__btf_free(btf);
+	if (id < 0)
+		return evbpf__err(-ESRCH,
+		                  "prog '%s': function '%s' not found in the target "
+		                  "program's BTF (is it a global function?)",
+		                  prog->name, func_name);
+	return id;
+}
+
 EVBPF_API int evbpf_program_set_attach_target(struct evbpf_program *prog, int target_prog_fd,
                                               const char *func_name)
 {
-	struct evbpf_btf *btf = NULL;
 	int err, id, fd;
 
 	if (!prog || !func_name || !*func_name)
@@ -280,16 +300,9 @@ EVBPF_API int evbpf_program_set_attach_target(struct evbpf_program *prog, int ta
 		prog->attach_btf_id = (uint32_t)id;
 		return 0;
 	}
-	err = load_prog_btf(target_prog_fd, &btf);
-	if (err)
-		return err;
-	id = evbpf__btf_find(btf, func_name, BTF_KIND_FUNC);
-	evbpf__btf_free(btf);
+	id = target_func_id(prog, target_prog_fd, func_name);
 	if (id < 0)
-		return evbpf__err(-ESRCH,
-		                  "prog '%s': function '%s' not found in the target "
-		                  "program's BTF (is it a global function?)",
-		                  prog->name, func_name);
+		return id;
 	fd = evbpf__dup_fd(target_prog_fd);
 	if (fd < 0)
 		return fd;
@@ -302,7 +315,6 @@ EVBPF_API int evbpf_program_set_attach_target(struct evbpf_program *prog, int ta
 EVBPF_API int evbpf_program_attach_freplace(struct evbpf_program *prog, int target_prog_fd,
                                             const char *func_name, struct evbpf_link **linkp)
 {
-	struct evbpf_btf *btf = NULL;
 	struct evbpf_link *link;
 	union bpf_attr attr;
 	int err, id, fd;
@@ -325,16 +337,9 @@ EVBPF_API int evbpf_program_attach_freplace(struct evbpf_program *prog, int targ
 			                  "prog '%s': attach_freplace needs both a target "
 			                  "program fd and a function name",
 			                  prog->name);
-		err = load_prog_btf(target_prog_fd, &btf);
-		if (err)
-			return err;
-		id = evbpf__btf_find(btf, func_name, BTF_KIND_FUNC);
-		evbpf__btf_free(btf);
+		id = target_func_id(prog, target_prog_fd, func_name);
 		if (id < 0)
-			return evbpf__err(-ESRCH,
-			                  "prog '%s': function '%s' not found in the "
-			                  "target program's BTF",
-			                  prog->name, func_name);
+			return id;
 		memset(&attr, 0, sizeof(attr));
 		attr.link_create.target_btf_id = (uint32_t)id;
 		fd = evbpf__link_create(prog->fd, target_prog_fd, 0, 0, &attr);
