@@ -77,15 +77,100 @@ static inline int kernel_required(void)
 	return v && strcmp(v, "0") != 0;
 }
 
+/*
+ * Skips. A skipped test says why, on stdout ("SKIP: ...") and, when
+ * EVBPF_TEST_SKIP_LOG names a file, in a line "SUITE CASE: reason" appended
+ * to it (scripts/dev.sh matrix collects those). RUN_TESTS() then exits 77,
+ * which ctest counts as skipped (SKIP_RETURN_CODE), never as passed.
+ */
+static const char *test_suite_name_ = "?";
+static const char *test_case_name_ = "*";
+static int test_skips_;
+
+static inline void test_note_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void test_note_skip(const char *fmt, ...)
+{
+	const char *log = getenv("EVBPF_TEST_SKIP_LOG");
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	print_message("SKIP: %s\n", why);
+	test_skips_++;
+	if (log && *log) {
+		FILE *f = fopen(log, "a");
+
+		if (f) {
+			fprintf(f, "%s %s: %s\n", test_suite_name_, test_case_name_, why);
+			fclose(f);
+		}
+	}
+}
+
+#define SKIP_TEST(...)                                                                             \
+	do {                                                                                       \
+		test_note_skip(__VA_ARGS__);                                                       \
+		skip();                                                                            \
+	} while (0)
+
 #define REQUIRE_KERNEL()                                                                           \
 	do {                                                                                       \
 		const char *why_ = kernel_unavailable();                                           \
 		if (why_) {                                                                        \
 			if (kernel_required())                                                     \
 				fail_msg("kernel required (EVBPF_REQUIRE_KERNEL=1): %s", why_);    \
-			print_message("SKIP: %s\n", why_);                                         \
-			skip();                                                                    \
+			SKIP_TEST("%s", why_);                                                     \
 		}                                                                                  \
+	} while (0)
+
+/*
+ * Facilities. A test names what it needs; evbpf's own probes decide. Absent
+ * (the probe answers 0): skip with the probe's reason. Present: the test
+ * runs, and any refusal later is a failure. A probe that cannot tell
+ * (-errno) fails the test: that is a machine we cannot reason about.
+ */
+static inline void test_require_(int answer, const char *what)
+{
+	if (answer == 1)
+		return;
+	if (answer == 0) {
+		const char *why = evbpf_errmsg();
+
+		SKIP_TEST("kernel lacks %s%s%s", what, why && *why ? ": " : "", why ? why : "");
+	}
+	fail_msg("cannot probe %s: %s (%s)", what, evbpf_strerror(answer), evbpf_errmsg());
+}
+
+#define REQUIRE_FEATURE(f)                                                                         \
+	do {                                                                                       \
+		REQUIRE_KERNEL();                                                                  \
+		test_require_(evbpf_probe_feature(f), evbpf_feature_name(f));                      \
+	} while (0)
+
+#define REQUIRE_PROG_TYPE(t)                                                                       \
+	do {                                                                                       \
+		char what_[96];                                                                    \
+		REQUIRE_KERNEL();                                                                  \
+		snprintf(what_, sizeof(what_), "program type %s", evbpf_prog_type_name(t));        \
+		test_require_(evbpf_probe_prog_type(t), what_);                                    \
+	} while (0)
+
+#define REQUIRE_MAP_TYPE(t)                                                                        \
+	do {                                                                                       \
+		char what_[96];                                                                    \
+		REQUIRE_KERNEL();                                                                  \
+		snprintf(what_, sizeof(what_), "map type %s", evbpf_map_type_name(t));             \
+		test_require_(evbpf_probe_map_type(t), what_);                                     \
+	} while (0)
+
+#define REQUIRE_HELPER(t, h)                                                                       \
+	do {                                                                                       \
+		char what_[128];                                                                   \
+		REQUIRE_KERNEL();                                                                  \
+		snprintf(what_, sizeof(what_), "helper %s for %s", #h, evbpf_prog_type_name(t));   \
+		test_require_(evbpf_probe_helper(t, h), what_);                                    \
 	} while (0)
 
 /*
@@ -96,11 +181,51 @@ static inline int kernel_required(void)
 #define SKIP_UNDER_VALGRIND(why)                                                                   \
 	do {                                                                                       \
 		const char *vg_ = getenv("EVBPF_TEST_VALGRIND");                                   \
-		if (vg_ && strcmp(vg_, "0") != 0) {                                                \
-			print_message("SKIP under valgrind: %s\n", why);                          \
-			skip();                                                                    \
-		}                                                                                  \
+		if (vg_ && strcmp(vg_, "0") != 0)                                                  \
+			SKIP_TEST("under valgrind: %s", why);                                      \
 	} while (0)
+
+/*
+ * main() of every suite: RUN_TESTS(tests, group_setup, group_teardown).
+ *   SUITE              runs every case
+ *   SUITE --list       prints the case names (ctest registers one test each)
+ *   SUITE CASE         runs that case only
+ * Exit status: 1 when a case failed, 77 when every case that ran was
+ * skipped, 0 otherwise.
+ */
+static inline int test_main_(const char *suite, const struct CMUnitTest *tests, size_t n,
+			     CMFixtureFunction setup, CMFixtureFunction teardown, int argc,
+			     char **argv)
+{
+	const char *base = strrchr(suite, '/');
+	int failed;
+
+	test_suite_name_ = base ? base + 1 : suite;
+	if (argc > 1 && !strcmp(argv[1], "--list")) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", tests[i].name);
+		return 0;
+	}
+	if (argc > 1) {
+		size_t i;
+
+		for (i = 0; i < n && strcmp(tests[i].name, argv[1]); i++)
+			;
+		if (i == n) {
+			fprintf(stderr, "%s: no test case '%s' (--list shows them)\n", suite, argv[1]);
+			return 2;
+		}
+		test_case_name_ = argv[1];
+		cmocka_set_test_filter(argv[1]);
+	}
+	failed = _cmocka_run_group_tests(test_suite_name_, tests, n, setup, teardown);
+	if (failed)
+		return 1;
+	return argc > 1 && test_skips_ ? 77 : 0;
+}
+
+#define RUN_TESTS(tests, setup, teardown)                                                          \
+	test_main_(argv[0], tests, sizeof(tests) / sizeof((tests)[0]), setup, teardown, argc, argv)
 
 /* Fail with the library's detail when an evbpf call returns an error. */
 #define assert_ok(expr)                                                                            \

@@ -92,6 +92,51 @@ EVBPF_API int evbpf_probe_prog_type(uint32_t prog_type);
 EVBPF_API int evbpf_probe_map_type(uint32_t map_type);
 EVBPF_API int evbpf_probe_helper(uint32_t prog_type, uint32_t helper_id);
 
+/*
+ * Kernel facilities beyond program, map and helper types: what a loader
+ * or an attach path may rely on. evbpf_probe_feature() answers 1 when the
+ * running kernel has it, 0 when it does not (evbpf_errmsg() then says
+ * why: "no kprobe PMU and no tracefs kprobe_events", "fentry attach
+ * refused: Operation not permitted"), and -errno when it cannot tell
+ * (bpf() itself refused, e.g. -EPERM without privileges). Facilities are
+ * found by really trying them (a BTF blob of the kind is loaded, a program
+ * attached and detached), not by the kernel's version. Cached per process;
+ * thread-safe.
+ */
+enum evbpf_feature {
+	EVBPF_FEATURE_BPF = 0,         /* bpf() works here (a map can be created) */
+	EVBPF_FEATURE_MEMCG_ACCOUNT,   /* BPF memory charged to memcg (5.11+), not RLIMIT_MEMLOCK */
+	EVBPF_FEATURE_BTF,             /* BPF_BTF_LOAD */
+	EVBPF_FEATURE_BTF_FUNC,        /* BTF FUNC and FUNC_PROTO kinds (5.0) */
+	EVBPF_FEATURE_BTF_GLOBAL_FUNC, /* BTF_FUNC_GLOBAL linkage (5.6) */
+	EVBPF_FEATURE_BTF_DATASEC,     /* BTF VAR and DATASEC kinds (5.2) */
+	EVBPF_FEATURE_BTF_FLOAT,       /* BTF FLOAT kind (5.13) */
+	EVBPF_FEATURE_BTF_DECL_TAG,    /* BTF DECL_TAG kind (5.16) */
+	EVBPF_FEATURE_BTF_TYPE_TAG,    /* BTF TYPE_TAG kind (5.17) */
+	EVBPF_FEATURE_BTF_ENUM64,      /* BTF ENUM64 kind and signed enums (6.0) */
+	EVBPF_FEATURE_VMLINUX_BTF,     /* /sys/kernel/btf/vmlinux */
+	EVBPF_FEATURE_ATOMICS,         /* BPF_ATOMIC with BPF_FETCH, xchg, cmpxchg (5.12) */
+	EVBPF_FEATURE_BPF_COOKIE,      /* bpf_get_attach_cookie() (5.15) */
+	EVBPF_FEATURE_TRACEFS,         /* tracefs mounted (or mountable) */
+	EVBPF_FEATURE_KPROBE,          /* kprobes: the kprobe PMU or tracefs kprobe_events */
+	EVBPF_FEATURE_KPROBE_PMU,      /* /sys/bus/event_source/devices/kprobe (4.17) */
+	EVBPF_FEATURE_UPROBE,          /* uprobes: the uprobe PMU or tracefs uprobe_events */
+	EVBPF_FEATURE_UPROBE_PMU,      /* /sys/bus/event_source/devices/uprobe (4.17) */
+	EVBPF_FEATURE_PERF_LINK,       /* BPF_LINK_CREATE on a perf event (5.15) */
+	EVBPF_FEATURE_TRAMPOLINE,      /* fentry/fexit attach (x86 5.5; refused under some policies) */
+	EVBPF_FEATURE_KPROBE_MULTI,    /* BPF_TRACE_KPROBE_MULTI links (5.18, CONFIG_FPROBE) */
+	EVBPF_FEATURE_UPROBE_MULTI,    /* BPF_TRACE_UPROBE_MULTI links (6.6) */
+	EVBPF_FEATURE_TCX,             /* TCX links (6.6) */
+	EVBPF_FEATURE_CGROUP_LINK,     /* BPF_LINK_CREATE for cgroup hooks (5.7) */
+	EVBPF_FEATURE_NETNS_LINK,      /* BPF_LINK_CREATE for flow dissector / sk_lookup (5.8/5.9) */
+	EVBPF_FEATURE_XDP_LINK,        /* BPF_LINK_CREATE for XDP (5.9) */
+	EVBPF_FEATURE_SOCKMAP_LINK,    /* BPF_LINK_CREATE for sockmap programs (6.10) */
+	EVBPF_FEATURE__COUNT
+};
+EVBPF_API int evbpf_probe_feature(enum evbpf_feature feature);
+/* "kprobe_multi", "btf_float" ...; NULL when out of range. */
+EVBPF_API const char *evbpf_feature_name(enum evbpf_feature feature);
+
 /* Number of possible CPUs (the per-CPU map slot count), or -errno. */
 EVBPF_API int evbpf_num_possible_cpus(void);
 

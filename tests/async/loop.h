@@ -33,12 +33,13 @@ static enum backend backend_uv __attribute__((unused)) = BACKEND_UV;
 static enum backend backend_ev __attribute__((unused)) = BACKEND_EV;
 
 #ifdef EVBPF_TEST_HAVE_UV
-#define UV_TEST(fn) cmocka_unit_test_prestate(fn, &backend_uv),
+/* Named FN/uv and FN/ev, so that each backend is a test of its own. */
+#define UV_TEST(fn) {#fn "/uv", fn, NULL, NULL, &backend_uv},
 #else
 #define UV_TEST(fn)
 #endif
 #ifdef EVBPF_TEST_HAVE_EV
-#define EV_TEST(fn) cmocka_unit_test_prestate(fn, &backend_ev),
+#define EV_TEST(fn) {#fn "/ev", fn, NULL, NULL, &backend_ev},
 #else
 #define EV_TEST(fn)
 #endif

@@ -373,7 +373,7 @@ static void test_poll_bpf_updated_map(void **st)
 	tl_finish(&tl);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	/* clang-format off */
 	const struct CMUnitTest tests[] = {
@@ -387,5 +387,5 @@ int main(void)
 	};
 	/* clang-format on */
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

@@ -398,7 +398,7 @@ static void test_bad_arguments(void **st)
 	assert_int_equal(fd_count(), before);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	/* clang-format off */
 	const struct CMUnitTest tests[] = {
@@ -414,5 +414,5 @@ int main(void)
 	};
 	/* clang-format on */
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

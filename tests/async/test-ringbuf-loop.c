@@ -329,7 +329,7 @@ static void test_drain_on_stop(void **st)
 	tl_finish(&tl);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	/* clang-format off */
 	const struct CMUnitTest tests[] = {
@@ -345,5 +345,5 @@ int main(void)
 	};
 	/* clang-format on */
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

@@ -133,7 +133,7 @@ static void test_flush_while_started(void **st)
 	tl_finish(&tl);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	/* clang-format off */
 	const struct CMUnitTest tests[] = {
@@ -143,5 +143,5 @@ int main(void)
 	};
 	/* clang-format on */
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

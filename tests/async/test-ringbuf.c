@@ -388,7 +388,7 @@ static void test_poll_blocks_until_wakeup(void **st)
 	assert_int_equal(fd_count(), before);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fake_busy_discard),
@@ -402,5 +402,5 @@ int main(void)
 	    cmocka_unit_test(test_poll_blocks_until_wakeup),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

@@ -364,7 +364,7 @@ static void test_link_outlives_object(void **st)
 	assert_non_null(strstr(evbpf_errmsg(), "not a BPF link"));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_every_hook_link, setup, teardown),
@@ -373,5 +373,5 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_link_outlives_object, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return RUN_TESTS(tests, group_setup, group_teardown);
 }

@@ -525,7 +525,7 @@ static void test_reuseport(void **st)
 	close(tx);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_xdp_link, setup, teardown),
@@ -540,5 +540,5 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_reuseport, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return RUN_TESTS(tests, group_setup, group_teardown);
 }

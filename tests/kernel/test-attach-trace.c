@@ -476,8 +476,7 @@ static void test_freplace(void **st)
 	if (err == -EINVAL && strstr(evbpf_errmsg(), "has no BTF")) {
 		/* The loader did not give the target its BTF (func_info):
 		 * nothing to find a function in. */
-		print_message("SKIP: target program loaded without BTF: %s\n", evbpf_errmsg());
-		skip();
+		SKIP_TEST("target program loaded without BTF: %s", evbpf_errmsg());
 	}
 	assert_int_equal(err, -ESRCH);
 	assert_non_null(strstr(evbpf_errmsg(), "'nope'"));
@@ -496,7 +495,7 @@ static void test_freplace(void **st)
 	assert_int_equal(run_xdp(target), 2);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_tracepoint, setup, teardown),
@@ -511,5 +510,5 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_freplace, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return RUN_TESTS(tests, group_setup, NULL);
 }

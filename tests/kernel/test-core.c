@@ -19,8 +19,7 @@ static struct evbpf_object *open_core(struct obj_state *s)
 	if (access(FIXTURE("core_kernel.bpf.o"), R_OK)) {
 		/* It needs the vmlinux.h generated from this kernel's BTF. */
 		if (access("/sys/kernel/btf/vmlinux", R_OK) && !kernel_required()) {
-			print_message("SKIP: no kernel BTF (CONFIG_DEBUG_INFO_BTF)\n");
-			skip();
+			SKIP_TEST("no kernel BTF (CONFIG_DEBUG_INFO_BTF)");
 		}
 		fail_msg("core_kernel.bpf.o was not built");
 	}
@@ -320,7 +319,7 @@ static void test_btf_path_and_poison(void **st)
 	assert_non_null(strstr(evbpf_errmsg(), "prog 'core_types': insn"));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_core_read_current_task, obj_state_setup, obj_state_teardown),
@@ -333,5 +332,5 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_btf_path_and_poison, obj_state_setup, obj_state_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

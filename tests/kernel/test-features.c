@@ -80,12 +80,12 @@ static void test_callbacks(void **st)
 	assert_int_equal(out(obj, 0), 45);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_map_in_map_and_tail_call, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_callbacks, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

@@ -272,7 +272,7 @@ static void test_full_rate_ring_and_perf(void **st)
 	tl_finish(&tl);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {BOTH_BACKENDS(test_full_rate_ring_and_perf)};
 #ifdef EVBPF_TEST_HAVE_UV
@@ -284,5 +284,5 @@ int main(void)
 		uv_loop_close(&warm);
 #endif
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

@@ -216,7 +216,7 @@ static void test_map_create_standalone_fails(void **st)
 	assert_int_equal(fd_count(), before);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_map_create_fails, obj_state_setup, obj_state_teardown),
@@ -228,5 +228,5 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_map_create_standalone_fails, obj_state_setup, obj_state_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

@@ -299,7 +299,7 @@ static void test_standalone_maps(void **st)
 	assert_int_equal(fd_count(), before);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_load_and_compute, obj_state_setup, obj_state_teardown),
@@ -314,5 +314,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_standalone_maps, obj_state_setup, obj_state_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

@@ -276,7 +276,7 @@ static void test_pinned_link(void **st)
 	assert_ok(evbpf_map_unpin(evbpf_object_find_map(s->obj, "pinned_counts"), NULL));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_pin_by_name, setup, teardown),
@@ -286,5 +286,5 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pinned_link, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return RUN_TESTS(tests, group_setup, group_teardown);
 }

@@ -90,7 +90,7 @@ static void test_tool(void **st)
 	assert_non_null(strstr(out, "\"map_types\":{"));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prog_types),
@@ -99,5 +99,5 @@ int main(void)
 		cmocka_unit_test(test_tool),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

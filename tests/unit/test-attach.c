@@ -354,7 +354,7 @@ static void test_attach_argument_checks(void **st)
 	assert_int_equal(fd_count(), before);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_func_offset_parsing),
@@ -368,5 +368,5 @@ int main(void)
 	    cmocka_unit_test(test_attach_argument_checks),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return RUN_TESTS(tests, group_setup, group_teardown);
 }

@@ -1157,7 +1157,7 @@ static void test_inspect_bad_file(void **st)
 	free(buf);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_base_objects_open),
@@ -1197,5 +1197,5 @@ int main(void)
 	    cmocka_unit_test(test_inspect_bad_file),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

@@ -124,8 +124,7 @@ static void test_dump_vmlinux(void **st)
 {
 	(void)st;
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		print_message("SKIP: no /sys/kernel/btf/vmlinux\n");
-		skip();
+		SKIP_TEST("no /sys/kernel/btf/vmlinux");
 	}
 	dump_and_check("/sys/kernel/btf/vmlinux", 10000);
 }
@@ -239,7 +238,7 @@ static void test_dump_errors(void **st)
 	assert_int_equal(run(cmd), 2);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_dump_fixture), cmocka_unit_test(test_dump_vmlinux),
@@ -247,5 +246,5 @@ int main(void)
 	    cmocka_unit_test(test_dump_errors),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

@@ -556,8 +556,7 @@ static void test_vmlinux_validates(void **st)
 
 	(void)st;
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		print_message("SKIP: no /sys/kernel/btf/vmlinux\n");
-		skip();
+		SKIP_TEST("no /sys/kernel/btf/vmlinux");
 	}
 	assert_ok(evbpf__btf_parse_file("/sys/kernel/btf/vmlinux", NULL, &btf));
 	assert_ok(evbpf__vmlinux_btf(&cached));
@@ -568,7 +567,7 @@ static void test_vmlinux_validates(void **st)
 	evbpf__btf_free(btf);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_kind),    cmocka_unit_test(test_hostile_headers),
@@ -578,5 +577,5 @@ int main(void)
 	    cmocka_unit_test(test_gunzip),        cmocka_unit_test(test_vmlinux_validates),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

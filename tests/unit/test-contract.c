@@ -160,12 +160,12 @@ static void test_null_safety(void **st)
 	assert_non_null(api.strerror(-EINVAL));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_struct_fields),
 		cmocka_unit_test(test_null_safety),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

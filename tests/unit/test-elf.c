@@ -249,7 +249,7 @@ static void test_not_a_bpf_relocatable(void **st)
 	free(b);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fixture_sections),
@@ -258,5 +258,5 @@ int main(void)
 	    cmocka_unit_test(test_not_a_bpf_relocatable),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

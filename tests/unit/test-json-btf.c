@@ -514,7 +514,7 @@ static void test_mutations(void **state)
 	(void)state;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kinds),        cmocka_unit_test(test_int_encodings),
@@ -523,5 +523,5 @@ int main(void)
 	    cmocka_unit_test(test_array_tails),  cmocka_unit_test(test_mutations),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

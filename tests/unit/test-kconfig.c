@@ -160,7 +160,7 @@ static void test_bad_values(void **st)
 	assert_int_equal(kval("CONFIG_T_MISSING"), 3);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_values, setup, teardown),
@@ -168,5 +168,5 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

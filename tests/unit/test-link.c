@@ -324,7 +324,7 @@ static void test_inspect_accessors(void **st)
 	evbpf_object_close(obj);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_link_calls_and_maps),
@@ -337,5 +337,5 @@ int main(void)
 		cmocka_unit_test(test_inspect_accessors),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

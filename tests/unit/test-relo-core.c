@@ -430,7 +430,7 @@ static void test_candidates(void **st)
 	evbpf__btf_free(local);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_field_offsets_and_sizes, setup, teardown),
@@ -445,5 +445,5 @@ int main(void)
 	    cmocka_unit_test(test_candidates),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }

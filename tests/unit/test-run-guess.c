@@ -37,11 +37,11 @@ static void test_guess_by_global_reference(void **st)
 	evbpf_object_close(obj);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_guess_by_global_reference),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TESTS(tests, NULL, NULL);
 }
