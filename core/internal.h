@@ -98,6 +98,12 @@ EVBPF_HIDDEN int evbpf__probe_load(uint32_t prog_type, uint32_t attach_type,
 				   size_t log_size);
 EVBPF_HIDDEN int evbpf__bpf_btf_load(const void *data, size_t size, char *log, size_t log_size,
 				     uint32_t log_level);
+/* core/memlock.c: on kernels that charge BPF memory to RLIMIT_MEMLOCK
+ * (before 5.11), raise it to infinity, once per process; call before
+ * creating maps, programs or BTF. The hint explains an -EPERM from such a
+ * creation when the limit could not be raised ("" otherwise). */
+EVBPF_HIDDEN void evbpf__memlock_setup(void);
+EVBPF_HIDDEN const char *evbpf__memlock_hint(int err);
 /* Close an fd if it is >= 0 and set it to -1. */
 EVBPF_HIDDEN void evbpf__close_fd(int *fd);
 EVBPF_HIDDEN uint64_t evbpf__now_ns(void);
@@ -205,9 +211,26 @@ EVBPF_HIDDEN uint32_t evbpf__btf_member_bitfield_size(const struct btf_type *t, 
  * to non-split BTF; pointers to types and strings become invalid. */
 EVBPF_HIDDEN int evbpf__btf_add_str(struct evbpf_btf *btf, const char *s);
 EVBPF_HIDDEN int evbpf__btf_add_type(struct evbpf_btf *btf, const void *rec, size_t len);
-/* Rewrite kinds an older kernel may not know (type/decl tags, float,
- * enum64, signed enums, global funcs) into ones it does; ids unchanged. */
-EVBPF_HIDDEN int evbpf__btf_sanitize(struct evbpf_btf *btf);
+/* Bytes of a type record: the btf_type and what follows it. */
+EVBPF_HIDDEN size_t evbpf__btf_type_rec_size(const struct btf_type *t);
+
+/* core/btf_sanitize.c: BTF kinds (and flags) a kernel may lack. */
+#define EVBPF_BTF_HAS_FUNC (1u << 0)        /* FUNC, FUNC_PROTO (5.0) */
+#define EVBPF_BTF_HAS_GLOBAL_FUNC (1u << 1) /* non-static FUNC linkage (5.6) */
+#define EVBPF_BTF_HAS_DATASEC (1u << 2)     /* VAR, DATASEC (5.2) */
+#define EVBPF_BTF_HAS_FLOAT (1u << 3)       /* 5.13 */
+#define EVBPF_BTF_HAS_DECL_TAG (1u << 4)    /* 5.16 */
+#define EVBPF_BTF_HAS_TYPE_TAG (1u << 5)    /* 5.17 */
+#define EVBPF_BTF_HAS_ENUM64 (1u << 6)      /* ENUM64, signed ENUM kflag (6.0) */
+#define EVBPF_BTF_HAS_ALL ((1u << 7) - 1)
+/* A copy of btf with every kind missing from have (EVBPF_BTF_HAS_*)
+ * rewritten into kinds the kernel knows, type ids and string offsets
+ * unchanged; *outp is NULL (and 0 returned) when nothing needed it. */
+EVBPF_HIDDEN int evbpf__btf_sanitize(const struct evbpf_btf *btf, uint32_t have,
+				     struct evbpf_btf **outp);
+/* The EVBPF_BTF_HAS_* set of the running kernel, from feature probes;
+ * kinds a probe cannot tell about (-errno) count as present. */
+EVBPF_HIDDEN uint32_t evbpf__btf_kernel_kinds(void);
 
 /*
  * The running kernel's BTF (/sys/kernel/btf/vmlinux), parsed once and
@@ -395,6 +418,9 @@ struct evbpf_object {
 	struct evbpf_map *maps;
 	size_t nr_maps;
 	bool maps_created;
+	/* The BTF in the kernel has FUNC kinds, so func_info can refer to
+	 * them (false when it had to be sanitized for a pre-5.0 kernel). */
+	bool btf_func_info;
 	struct evbpf_object_btfx *btfx; /* .BTF.ext, externs, CO-RE targets */
 };
 

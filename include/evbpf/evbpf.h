@@ -193,6 +193,20 @@ EVBPF_API int evbpf_object_get_global(const struct evbpf_object *obj, const char
  * Create every map and load every program that is not yet loaded. On
  * failure, everything this call created is released again and the object
  * may be closed (or fixed with set_global and loaded again).
+ *
+ * The object's BTF is first rewritten for what the running kernel lacks
+ * (FLOAT, DECL_TAG, TYPE_TAG, ENUM64 and signed enums, global function
+ * linkage, VAR/DATASEC, FUNC, as evbpf_probe_feature() finds), type ids
+ * unchanged; only the copy given to the kernel changes.
+ *
+ * RLIMIT_MEMLOCK: kernels before 5.11 charge BPF maps, programs and BTF
+ * to the locked-memory limit (EVBPF_FEATURE_MEMCG_ACCOUNT answers 0).
+ * There, the first object load, program load or evbpf_map_create() of
+ * the process raises RLIMIT_MEMLOCK to RLIM_INFINITY, once, as libbpf
+ * does. Without CAP_SYS_RESOURCE the soft limit is raised to the hard
+ * one only, and a map or program the kernel then refuses with -EPERM
+ * says so in evbpf_errmsg() ("RLIMIT_MEMLOCK is N bytes and could not be
+ * raised: ..."). Newer kernels leave the limit alone.
  */
 EVBPF_API int evbpf_object_load(struct evbpf_object *obj);
 
