@@ -330,8 +330,13 @@ static int probe_probe_events(const char *kind, char *why, size_t len)
 		if (access(path, W_OK) == 0)
 			return 1;
 	}
-	snprintf(why, len, "no %s PMU and no tracefs %s_events (kernel built without %s)", kind,
-		 kind, !strcmp(kind, "kprobe") ? "CONFIG_KPROBE_EVENTS" : "CONFIG_UPROBE_EVENTS");
+	if (!root)
+		snprintf(why, len, "no %s PMU, and tracefs is not mounted to look for "
+			 "%s_events (mount -t tracefs nodev /sys/kernel/tracing)", kind, kind);
+	else
+		snprintf(why, len, "no %s PMU and no %s/%s_events (kernel built without %s)",
+			 kind, root, kind,
+			 !strcmp(kind, "kprobe") ? "CONFIG_KPROBE_EVENTS" : "CONFIG_UPROBE_EVENTS");
 	return 0;
 }
 
