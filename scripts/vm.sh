@@ -18,7 +18,6 @@
 #     memory and vanish at power-off, so the host is left untouched;
 #   - proc, sys, devtmpfs, bpffs (/sys/fs/bpf), tracefs, debugfs,
 #     securityfs and cgroup2 at /sys/fs/cgroup/unified (as on the host);
-#   - the guest kernel's config at /boot/config-$(uname -r) (for .kconfig);
 #   - the guest kernel's own modules at /lib/modules/$(uname -r), so that
 #     veth, sch_ingress and the like load on demand;
 #   - 2 vCPUs and 512 MiB.
@@ -219,7 +218,7 @@ mitigations=off nokaslr random.trust_cpu=on" \
 }
 
 run() {
-	local k=$1 dir share rc=0 console pid v cfg
+	local k=$1 dir share rc=0 console pid v
 	shift
 	[ $# -gt 0 ] || die "usage: vm.sh KERNEL COMMAND [ARG...]"
 	dir=$(fetch "$k")
@@ -237,11 +236,6 @@ run() {
 			esac
 		done
 		echo "export EVBPF_GUEST_KERNEL=$(printf '%q' "$k")"
-		# The guest kernel's config where an installed Debian kernel has
-		# it (the host's /boot has only the host's): .kconfig externs
-		# read /boot/config-$(uname -r). The copy lands in the overlay.
-		cfg=$dir/root/boot/config-$(cat "$dir/release")
-		[ -f "$cfg" ] && echo "cp $(printf '%q' "$cfg") /boot/ 2>/dev/null"
 		printf '%q ' "$@"
 		echo
 	} >"$share/cmd.sh"
