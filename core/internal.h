@@ -99,9 +99,9 @@ EVBPF_HIDDEN int evbpf__probe_load(uint32_t prog_type, uint32_t attach_type,
 EVBPF_HIDDEN int evbpf__bpf_btf_load(const void *data, size_t size, char *log, size_t log_size,
 				     uint32_t log_level);
 /* core/memlock.c: on kernels that charge BPF memory to RLIMIT_MEMLOCK
- * (before 5.11), raise it to infinity, once per process; call before
- * creating maps, programs or BTF. The hint explains an -EPERM from such a
- * creation when the limit could not be raised ("" otherwise). */
+ * (before 5.11), raise it to infinity, once per process; evbpf__bpf()
+ * calls it before creating maps, programs or BTF. The hint explains an
+ * -EPERM from such a creation when the limit could not be raised ("" otherwise). */
 EVBPF_HIDDEN void evbpf__memlock_setup(void);
 EVBPF_HIDDEN const char *evbpf__memlock_hint(int err);
 /* Close an fd if it is >= 0 and set it to -1. */

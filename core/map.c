@@ -853,7 +853,6 @@ EVBPF_API int evbpf_map_create(uint32_t map_type, const char *name, uint32_t key
 	}
 	err = finalize_map_def(map);
 	if (!err) {
-		evbpf__memlock_setup();
 		err = create_fd(map, inner_fd, false);
 		if (err >= 0) {
 			map->fd = err;

@@ -9,7 +9,11 @@
  *
  * So on a kernel that still charges the limit (EVBPF_FEATURE_MEMCG_ACCOUNT
  * answers 0, or cannot tell), the first map, program or BTF creation of
- * the process raises it to RLIM_INFINITY, once, as libbpf does. That
+ * the process (every BPF_MAP_CREATE, BPF_PROG_LOAD and BPF_BTF_LOAD goes
+ * through evbpf__bpf(), which calls us) raises it to RLIM_INFINITY, once,
+ * as libbpf does. The limit is per process but the charge is per user:
+ * another process of the same user that holds BPF memory uses up our
+ * limit too, so even a small map can need the raise. That
  * needs CAP_SYS_RESOURCE (or a hard limit of infinity); without it the
  * soft limit goes up to the hard one, and an EPERM from the kernel later
  * says which limit was in force and why it stayed (evbpf__memlock_hint).
@@ -22,6 +26,8 @@
 #include "internal.h"
 
 static pthread_once_t memlock_once = PTHREAD_ONCE_INIT;
+/* The memcg probe creates BPF objects itself, through the same path. */
+static __thread bool memlock_raising;
 /* Set once by memlock_raise(), read-only afterwards. */
 static int memlock_refused;       /* -errno of the refused setrlimit(), or 0 */
 static unsigned long long memlock_left; /* the soft limit in force after a refusal */
@@ -29,8 +35,11 @@ static unsigned long long memlock_left; /* the soft limit in force after a refus
 static void memlock_raise(void)
 {
 	struct rlimit old, inf = {RLIM_INFINITY, RLIM_INFINITY};
-	int memcg = evbpf_probe_feature(EVBPF_FEATURE_MEMCG_ACCOUNT);
+	int memcg;
 
+	memlock_raising = true;
+	memcg = evbpf_probe_feature(EVBPF_FEATURE_MEMCG_ACCOUNT);
+	memlock_raising = false;
 	/* The probe's "absent" reason is no failure of the caller's. */
 	evbpf__errmsg_clear();
 	if (memcg == 1 || getrlimit(RLIMIT_MEMLOCK, &old))
@@ -58,7 +67,8 @@ static void memlock_raise(void)
 
 void evbpf__memlock_setup(void)
 {
-	pthread_once(&memlock_once, memlock_raise);
+	if (!memlock_raising)
+		pthread_once(&memlock_once, memlock_raise);
 }
 
 const char *evbpf__memlock_hint(int err)

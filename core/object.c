@@ -571,7 +571,6 @@ int evbpf__object_create_maps(struct evbpf_object *obj)
 
 	if (obj->maps_created)
 		return 0;
-	evbpf__memlock_setup();
 	err = evbpf__object_load_btf(obj);
 	if (err)
 		return err;
