@@ -101,6 +101,16 @@ int evbpf__err(int err, const char *fmt, ...)
 	return err;
 }
 
+void evbpf__errmsg_set(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errmsg_buf, sizeof(errmsg_buf), fmt, ap);
+	va_end(ap);
+	evbpf__log(EVBPF_LOG_DEBUG, "%s", errmsg_buf);
+}
+
 void evbpf__errmsg_append(const char *text)
 {
 	size_t len = strlen(errmsg_buf);

@@ -65,6 +65,9 @@ static inline size_t evbpf__roundup(size_t x, size_t to)
  * so callers can write `return evbpf__err(-EINVAL, "...")`.
  */
 EVBPF_HIDDEN int evbpf__err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set the errmsg for an answer that is not an error (a probe's "absent"),
+ * logged at debug level only. */
+EVBPF_HIDDEN void evbpf__errmsg_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Append to the current errmsg (e.g. a verifier log tail after a header). */
 EVBPF_HIDDEN void evbpf__errmsg_append(const char *text);
 EVBPF_HIDDEN void evbpf__errmsg_clear(void);
@@ -92,6 +95,11 @@ EVBPF_HIDDEN int evbpf__bpf_map_update(int fd, const void *key, const void *valu
 EVBPF_HIDDEN int evbpf__bpf_map_lookup(int fd, const void *key, void *value, uint64_t flags);
 EVBPF_HIDDEN int evbpf__bpf_map_freeze(int fd);
 EVBPF_HIDDEN int evbpf__bpf_obj_info(int fd, void *info, uint32_t *info_len);
+/* core/probe.c: load insns as prog_type with a verifier log (attach_type 0:
+ * the one the type needs to load at all); the fd or -errno. */
+EVBPF_HIDDEN int evbpf__probe_load(uint32_t prog_type, uint32_t attach_type,
+				   const struct bpf_insn *insns, uint32_t cnt, char *log,
+				   size_t log_size);
 EVBPF_HIDDEN int evbpf__bpf_btf_load(const void *data, size_t size, char *log, size_t log_size,
 				     uint32_t log_level);
 /* Close an fd if it is >= 0 and set it to -1. */

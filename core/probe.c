@@ -71,15 +71,15 @@ static uint32_t probe_attach_type(uint32_t prog_type)
 
 /* Load insns as prog_type with a verifier log; returns the fd or -errno
  * and leaves the log in log (NUL-terminated). */
-static int probe_load(uint32_t prog_type, const struct bpf_insn *insns, uint32_t cnt, char *log,
-		      size_t log_size)
+int evbpf__probe_load(uint32_t prog_type, uint32_t attach_type, const struct bpf_insn *insns,
+		      uint32_t cnt, char *log, size_t log_size)
 {
 	union bpf_attr attr;
 
 	memset(&attr, 0, sizeof(attr));
 	memset(log, 0, log_size);
 	attr.prog_type = prog_type;
-	attr.expected_attach_type = probe_attach_type(prog_type);
+	attr.expected_attach_type = attach_type ? attach_type : probe_attach_type(prog_type);
 	attr.insns = (uint64_t)(uintptr_t)insns;
 	attr.insn_cnt = cnt;
 	attr.license = (uint64_t)(uintptr_t) "GPL";
@@ -106,7 +106,7 @@ EVBPF_API int evbpf_probe_prog_type(uint32_t prog_type)
 	cached = cache_get(&prog_cache[prog_type]);
 	if (cached)
 		return cached - 2;
-	fd = probe_load(prog_type, ret0, EVBPF_ARRAY_SIZE(ret0), log, sizeof(log));
+	fd = evbpf__probe_load(prog_type, 0, ret0, EVBPF_ARRAY_SIZE(ret0), log, sizeof(log));
 	if (fd >= 0) {
 		close(fd);
 		return remember(&prog_cache[prog_type], 1);
@@ -280,7 +280,7 @@ EVBPF_API int evbpf_probe_helper(uint32_t prog_type, uint32_t helper_id)
 	cached = __atomic_load_n(&helper_cache[prog_type][helper_id], __ATOMIC_RELAXED);
 	if (cached)
 		return cached - 2;
-	fd = probe_load(prog_type, insns, EVBPF_ARRAY_SIZE(insns), log, sizeof(log));
+	fd = evbpf__probe_load(prog_type, 0, insns, EVBPF_ARRAY_SIZE(insns), log, sizeof(log));
 	if (fd >= 0) {
 		close(fd);
 		answer = 1;

@@ -10,6 +10,11 @@
 #                                run the concurrency stress and async tests
 #   scripts/dev.sh fuzz [S]      build the libFuzzer targets (clang) and run
 #                                each for S seconds (default 20; fuzz/run.sh)
+#   scripts/dev.sh matrix [K...] build, then run the kernel and async suites
+#                                on the host and under each Debian kernel
+#                                (scripts/vm.sh: 5.10 6.1 6.12), and print
+#                                one table kernel x suite; K is "host" or a
+#                                kernel of vm.sh (default: all four)
 #   scripts/dev.sh deps          only install the packages
 #
 # Environment: BUILD_DIR (default build), EVBPF_SANITIZE=1 for an ASan+UBSan
@@ -125,6 +130,103 @@ valgrind_tests() {
 	fi
 }
 
+# One kernel's run of the kernel and async suites: ctest's output, then the
+# skip log (one "SUITE CASE: reason" line per skipped case) after a marker.
+matrix_run_one() {
+	local k=$1 script=$BUILT_DIR/matrix/run.sh
+	# The guest sees the host's files (read-only), so one script serves both.
+	cat >"$script" <<-EOF
+		export EVBPF_TEST_SKIP_LOG=/tmp/evbpf-skips.\$\$
+		: >"\$EVBPF_TEST_SKIP_LOG"
+		echo "=release= \$(uname -r)"
+		ctest --test-dir '$BUILT_DIR' -L 'kernel|async' -j2 --timeout 300 --output-on-failure
+		rc=\$?
+		echo =skips=
+		cat "\$EVBPF_TEST_SKIP_LOG"
+		rm -f "\$EVBPF_TEST_SKIP_LOG"
+		exit \$rc
+	EOF
+	if [ "$k" = host ]; then
+		bash "$script"
+	else
+		"$ROOT/scripts/vm.sh" "$k" bash "$script"
+	fi
+}
+
+matrix() {
+	local kernels=("$@") k log rc out=$BUILT_DIR/matrix failed=0
+	[ ${#kernels[@]} -gt 0 ] || kernels=(host 5.10 6.1 6.12)
+	mkdir -p "$out"
+	for k in "${kernels[@]}"; do
+		log=$out/$k.log
+		echo "== matrix: $k (log: $log)"
+		local t0=$SECONDS
+		rc=0
+		matrix_run_one "$k" >"$log" 2>&1 || rc=$?
+		echo "$rc" >"$out/$k.rc"
+		echo "   exit status $rc after $((SECONDS - t0)) s"
+		[ "$rc" -eq 0 ] || failed=1
+	done
+	matrix_table "$out" "${kernels[@]}" || failed=1
+	return $failed
+}
+
+# The table: one row per suite, one column per kernel, passed/failed/
+# skipped counts from ctest's per-case lines; then every skip with its
+# reason and every failure.
+matrix_table() {
+	local out=$1
+	shift
+	awk -v kernels="$*" -v out="$out" '
+	function suite(name,   p) { p = split(name, a, "/"); return a[1] "/" a[2] }
+	BEGIN {
+		nk = split(kernels, K, " ")
+		for (i = 1; i <= nk; i++) {
+			file = out "/" K[i] ".log"; inskips = 0; ran[K[i]] = 0
+			while ((getline line < file) > 0) {
+				if (line ~ /^=release= /) { rel[K[i]] = substr(line, 11); continue }
+				if (line == "=skips=") { inskips = 1; continue }
+				if (inskips) { if (line != "") skips[K[i]] = skips[K[i]] "    " line "\n"; continue }
+				if (match(line, /Test +#[0-9]+: [^ ]+ /)) {
+					split(substr(line, RSTART, RLENGTH), f, " ")
+					name = f[3]; s = suite(name); ran[K[i]]++
+					if (!(s in seen)) { seen[s] = 1; order[++ns] = s }
+					if (line ~ /\*\*\*Skipped/) sk[K[i], s]++
+					else if (line ~ / Passed /) ps[K[i], s]++
+					else { fl[K[i], s]++; fails[K[i]] = fails[K[i]] "    " name "\n" }
+				}
+			}
+			close(file)
+			getline rc < (out "/" K[i] ".rc"); close(out "/" K[i] ".rc"); krc[K[i]] = rc
+		}
+		printf "\n%-34s", "suite (passed/failed/skipped)"
+		for (i = 1; i <= nk; i++) printf " %14s", K[i]
+		printf "\n"
+		for (j = 1; j <= ns; j++) {
+			s = order[j]; printf "%-34s", s
+			for (i = 1; i <= nk; i++) {
+				k = K[i]
+				if (!ran[k]) { printf " %14s", "-"; continue }
+				printf " %14s", sprintf("%d/%d/%d", ps[k, s], fl[k, s], sk[k, s])
+				tp[k] += ps[k, s]; tf[k] += fl[k, s]; ts[k] += sk[k, s]
+			}
+			printf "\n"
+		}
+		printf "%-34s", "total"
+		for (i = 1; i <= nk; i++) printf " %14s", sprintf("%d/%d/%d", tp[K[i]], tf[K[i]], ts[K[i]])
+		printf "\n\n"
+		bad = 0
+		for (i = 1; i <= nk; i++) {
+			k = K[i]
+			printf "%s: %s, exit status %s\n", k, (k in rel) ? rel[k] : "(did not run)", krc[k]
+			if (skips[k] != "") printf "  skipped:\n%s", skips[k]
+			if (fails[k] != "") printf "  failed:\n%s", fails[k]
+			if (!ran[k] || krc[k] != 0 || tf[k] > 0) bad = 1
+		}
+		exit bad
+	}'
+}
+
 cmd=${1:-test}
 shift || true
 case "$cmd" in
@@ -143,5 +245,6 @@ tsan)
 	TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
 		run_tests -R 'hygiene-stress|async/' "$@" ;;
 fuzz) deps; exec "$ROOT/fuzz/run.sh" "$@" ;;
-*) echo "usage: $0 demo|test|valgrind|tsan|fuzz|deps|build" >&2; exit 2 ;;
+matrix) deps; build; matrix "$@" ;;
+*) echo "usage: $0 demo|test|valgrind|tsan|fuzz|matrix|deps|build" >&2; exit 2 ;;
 esac

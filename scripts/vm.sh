@@ -133,7 +133,6 @@ fetch() {
 	echo "$ver" >"$dir/release"
 	extract_vmlinux "$dir/root/boot/vmlinuz-$ver" "$dir/vmlinux" ||
 		cp "$dir/root/boot/vmlinuz-$ver" "$dir/vmlinux"
-	build_initramfs "$dir" "$ver"
 	touch "$dir/ready"
 	echo "$dir"
 }
@@ -160,6 +159,7 @@ extract_vmlinux() {
 # dependency order, decompressed (busybox insmod reads plain .ko only).
 build_initramfs() {
 	local dir=$1 ver=$2 ir m line ko n=0
+	need cpio:cpio /bin/busybox:busybox-static
 	ir=$(mktemp -d)
 	mkdir -p "$ir"/{bin,dev,proc,sys,mods,newroot,lower,upper}
 	cp /bin/busybox "$ir/bin/busybox"
@@ -183,20 +183,31 @@ build_initramfs() {
 	done
 	cp "$ROOT/scripts/vm-init" "$ir/init"
 	chmod +x "$ir/init"
-	(cd "$ir" && find . | cpio -o -H newc --quiet | gzip -1) >"$dir/initramfs.gz"
+	(cd "$ir" && find . | cpio -o -H newc --quiet | gzip -1) >"$3.tmp.$$"
+	mv "$3.tmp.$$" "$3"
 	rm -rf "$ir"
 }
 
-boot() {
-	local k=$1 dir=$2 share=$3 console=$4 ver
+# The initramfs for this kernel and this vm-init (keyed by its hash, so
+# that checkouts with different scripts can share the cache).
+initramfs() {
+	local dir=$1 ver sum
 	ver=$(cat "$dir/release")
+	sum=$(sha256sum "$ROOT/scripts/vm-init" | cut -c1-16)
+	[ -f "$dir/initramfs-$sum.gz" ] || build_initramfs "$dir" "$ver" "$dir/initramfs-$sum.gz"
+	echo "$dir/initramfs-$sum.gz"
+}
+
+boot() {
+	local k=$1 dir=$2 share=$3 console=$4 initrd
+	initrd=$(initramfs "$dir")
 	# The host root read-only (9p 'hostroot'); the per-run share with the
 	# command and its exit status writable (9p 'evbpfvm').
 	timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 \
 		-accel tcg,thread=single -cpu max -smp "$CPUS" -m "$MEM" \
 		-nodefaults -no-reboot -display none -vga none \
-		-kernel "$dir/vmlinux" -initrd "$dir/initramfs.gz" \
-		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 evbpf.modules=$dir/root/lib/modules \
+		-kernel "$dir/vmlinux" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 evbpf.kroot=$dir/root \
 mitigations=off nokaslr random.trust_cpu=on" \
 		-serial "file:$console" \
 		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* evbpf probe [--json]: which program and map types the running kernel has. */
+/* evbpf probe [--json]: which program and map types and which facilities
+ * (evbpf_probe_feature) the running kernel has. */
 #include <errno.h>
 #include <string.h>
 
@@ -45,12 +46,38 @@ static int run(int argc, char **argv)
 		}
 	}
 	if (json)
+		printf("},\"features\":{");
+	else
+		printf("features:\n");
+	sep = "";
+	for (int f = 0; f < EVBPF_FEATURE__COUNT; f++) {
+		int r = evbpf_probe_feature((enum evbpf_feature)f);
+		const char *name = evbpf_feature_name((enum evbpf_feature)f);
+
+		if (r < 0 && r != -EPERM)
+			failed = 1;
+		if (json) {
+			printf("%s\"%s\":%s", sep, name, r == 1 ? "true" : r == 0 ? "false" : "null");
+		} else if (r == 0) {
+			/* The reason follows the feature's own name in errmsg. */
+			const char *why = evbpf_errmsg();
+			size_t n = strlen(name);
+
+			if (!strncmp(why, name, n) && !strncmp(why + n, ": ", 2))
+				why += n + 2;
+			printf("  %-26s no (%s)\n", name, why);
+		} else {
+			printf("  %-26s %s\n", name, r == 1 ? "yes" : evbpf_strerror(r));
+		}
+		sep = ",";
+	}
+	if (json)
 		printf("}}\n");
 	return failed;
 }
 
 const struct tool_cmd tool_cmd_probe = {
 	.name = "probe",
-	.usage = "probe [--json]            program and map types the kernel supports",
+	.usage = "probe [--json]            program and map types and facilities of the kernel",
 	.run = run,
 };

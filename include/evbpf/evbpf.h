@@ -128,8 +128,6 @@ enum evbpf_feature {
 	EVBPF_FEATURE_UPROBE_MULTI,    /* BPF_TRACE_UPROBE_MULTI links (6.6) */
 	EVBPF_FEATURE_TCX,             /* TCX links (6.6) */
 	EVBPF_FEATURE_CGROUP_LINK,     /* BPF_LINK_CREATE for cgroup hooks (5.7) */
-	EVBPF_FEATURE_NETNS_LINK,      /* BPF_LINK_CREATE for flow dissector / sk_lookup (5.8/5.9) */
-	EVBPF_FEATURE_XDP_LINK,        /* BPF_LINK_CREATE for XDP (5.9) */
 	EVBPF_FEATURE_SOCKMAP_LINK,    /* BPF_LINK_CREATE for sockmap programs (6.10) */
 	EVBPF_FEATURE__COUNT
 };
