@@ -1,20 +1,47 @@
-/* Fixture for BTF-trampoline hooks (fentry, lsm) that some kernels refuse:
- * the tests check the error names the program and what the kernel said. */
+/* Fixture for the BPF-trampoline hooks (fentry, fexit, lsm), which some
+ * kernels refuse: the tests check that they fire for the process under
+ * test (target_tgid), and otherwise that the error names the program and
+ * what the kernel said. Built for 5.10: no atomic fetch instructions. */
 #include "evbpf_test.bpf.h"
 
-u64 hits;
+const volatile u32 target_tgid;
 
-SEC("fentry/do_nanosleep")
-int fentry_nanosleep(void *ctx)
+u64 entries;
+u64 exits;
+u64 last_ret = 99;
+u64 opens;
+
+static __always_inline int mine(void)
 {
-	__sync_fetch_and_add(&hits, 1);
+	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+}
+
+/* do_nanosleep(struct hrtimer_sleeper *t, enum hrtimer_mode mode) */
+SEC("fentry/do_nanosleep")
+int fentry_nanosleep(u64 *ctx)
+{
+	if (mine())
+		__sync_fetch_and_add(&entries, 1);
 	return 0;
 }
 
-SEC("lsm/file_open")
-int lsm_file_open(void *ctx)
+/* fexit programs see the arguments and then the return value. */
+SEC("fexit/do_nanosleep")
+int fexit_nanosleep(u64 *ctx)
 {
-	__sync_fetch_and_add(&hits, 1);
+	if (mine()) {
+		__sync_fetch_and_add(&exits, 1);
+		last_ret = ctx[2];
+	}
+	return 0;
+}
+
+/* The file_open LSM hook: every open(2) of this process. */
+SEC("lsm/file_open")
+int lsm_file_open(u64 *ctx)
+{
+	if (mine())
+		__sync_fetch_and_add(&opens, 1);
 	return 0;
 }
 
