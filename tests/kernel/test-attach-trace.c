@@ -554,6 +554,9 @@ static void test_kprobe_cookie(void **st)
 	require_tracefs_file("kprobe_events");
 	open_fixture(s, "attach_cookie.bpf.o");
 	p = load_prog(s, "kprobe_cookie");
+	/* SEC("kprobe") names the type and nothing to attach to. */
+	assert_int_equal(evbpf_program_attach(p, &s->links[0]), -ENOTSUP);
+	assert_non_null(strstr(evbpf_errmsg(), "use evbpf_program_attach_kprobe()"));
 	opts.cookie = 0x1111;
 	assert_ok(evbpf_program_attach_kprobe(p, 0, "do_nanosleep", &opts, &s->links[0]));
 	opts.cookie = 0x2222;
