@@ -54,7 +54,16 @@ static int perf_attach_one(int prog_fd, int pfd, uint64_t cookie, enum evbpf_per
 			}
 			return fd;
 		}
-		/* Kernels before 5.15 know no BPF_PERF_EVENT attach type. */
+		/* Kernels before 5.15 know no BPF_PERF_EVENT attach type. When
+		 * a link was asked for, EINVAL can mean that or a bad request:
+		 * the feature probe tells which. */
+		if (how == EVBPF_PERF_ATTACH_LINK && fd == -EINVAL &&
+		    evbpf_probe_feature(EVBPF_FEATURE_PERF_LINK) == 0) {
+			snprintf(why, why_size,
+			         "this kernel has no BPF links on perf events (Linux 5.15); "
+			         "EVBPF_PROBE_ATTACH_PERF or _DEFAULT use PERF_EVENT_IOC_SET_BPF");
+			return -EOPNOTSUPP;
+		}
 		if (how == EVBPF_PERF_ATTACH_LINK || (fd != -EINVAL && fd != -EOPNOTSUPP)) {
 			snprintf(why, why_size, "BPF_LINK_CREATE: %s%s", evbpf_strerror(fd),
 			         fd == -EINVAL ? " (BPF links on perf events need Linux 5.15)"
