@@ -456,8 +456,8 @@ struct evbpf_probe_opts {
 /*
  * kprobe (retprobe = 0) or kretprobe on a kernel function (func, plus
  * opts->offset bytes), by the mechanism opts->attach_mode chooses.
- * -EOPNOTSUPP with what was looked for ("no kprobe PMU at ... and no
- * kprobe_events in tracefs") when the kernel has no kprobes
+ * -EOPNOTSUPP with what was looked for ("kprobe PMU not found at ...,
+ * and no kprobe_events in tracefs either") when the kernel has no kprobes
  * (CONFIG_KPROBES off), or the forced mechanism is missing; -ENOENT or
  * -EINVAL from the kernel when func cannot be probed.
  */
