@@ -751,7 +751,6 @@ static void test_uprobe_legacy(void **st)
 	struct evbpf_probe_opts opts = {.sz = sizeof(opts),
 	                                .attach_mode = EVBPF_PROBE_ATTACH_LEGACY};
 	uint64_t seen = 0;
-	int err;
 
 	REQUIRE_FEATURE(EVBPF_FEATURE_UPROBE);
 	require_tracefs_file("uprobe_events");
@@ -775,12 +774,38 @@ static void test_uprobe_legacy(void **st)
 	destroy(s, 0);
 	getppid();
 	assert_int_equal(count(s, C_UPROBE), seen + 1);
+}
+
+/* The life of a tracefs uprobe event, and failed attaches that leave none
+ * behind. Nothing needs to fire, so this also runs under valgrind. */
+static void test_uprobe_legacy_errors(void **st)
+{
+	struct state *s = *st;
+	struct evbpf_probe_opts opts = {.sz = sizeof(opts),
+	                                .attach_mode = EVBPF_PROBE_ATTACH_LEGACY};
+	int err;
+
+	REQUIRE_FEATURE(EVBPF_FEATURE_UPROBE);
+	require_tracefs_file("uprobe_events");
+	open_fixture(s, "attach_trace.bpf.o");
+	assert_ok(evbpf_program_attach_uprobe(load_prog(s, "on_uprobe"), 0, -1, "/proc/self/exe",
+	                                      "evbpf_test_uprobe_target", &opts, &s->links[0]));
+	assert_int_equal(own_probe_events("uprobe_events"), 1);
+	destroy(s, 0);
+	assert_int_equal(own_probe_events("uprobe_events"), 0);
 
 	/* The event is made, but a tracepoint program cannot go on it. */
 	err = evbpf_program_attach_uprobe(load_prog(s, "tp_getppid"), 0, -1, "/proc/self/exe",
 	                                  "evbpf_test_uprobe_target", &opts, &s->links[0]);
 	assert_int_equal(err, -EINVAL);
+	assert_non_null(strstr(evbpf_errmsg(), "prog 'tp_getppid'"));
 	assert_non_null(strstr(evbpf_errmsg(), "tracefs evbpf/up_"));
+	assert_null(s->links[0]);
+	assert_int_equal(own_probe_events("uprobe_events"), 0);
+	/* Not a regular file: refused when the event is written. */
+	err = evbpf_program_attach_uprobe(prog(s, "on_uprobe"), 0, -1, "/dev/null", NULL, &opts,
+	                                  &s->links[0]);
+	assert_true(err < 0);
 	assert_null(s->links[0]);
 	assert_int_equal(own_probe_events("uprobe_events"), 0);
 }
@@ -1084,16 +1109,29 @@ static void test_trampoline_refused(void **st)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-	    CASE(test_tracepoint),    CASE(test_raw_tp),
-	    CASE(test_tp_btf),        CASE(test_perf_event),
-	    CASE(test_kprobe),        CASE(test_kprobe_perf_ioctl),
-	    CASE(test_kprobe_link),   CASE(test_kprobe_legacy),
-	    CASE(test_kprobe_cookie), CASE(test_kprobe_errors),
-	    CASE(test_uprobe),        CASE(test_uprobe_perf_modes),
-	    CASE(test_uprobe_legacy), CASE(test_uprobe_cookie),
-	    CASE(test_iter_map_elem), CASE(test_iter_task),
-	    CASE(test_fentry),        CASE(test_lsm),
-	    CASE(test_freplace),      CASE(test_trampoline_refused),
+	    /* clang-format off */
+	    CASE(test_tracepoint),
+	    CASE(test_raw_tp),
+	    CASE(test_tp_btf),
+	    CASE(test_perf_event),
+	    CASE(test_kprobe),
+	    CASE(test_kprobe_perf_ioctl),
+	    CASE(test_kprobe_link),
+	    CASE(test_kprobe_legacy),
+	    CASE(test_kprobe_cookie),
+	    CASE(test_kprobe_errors),
+	    CASE(test_uprobe),
+	    CASE(test_uprobe_perf_modes),
+	    CASE(test_uprobe_legacy),
+	    CASE(test_uprobe_legacy_errors),
+	    CASE(test_uprobe_cookie),
+	    CASE(test_iter_map_elem),
+	    CASE(test_iter_task),
+	    CASE(test_fentry),
+	    CASE(test_lsm),
+	    CASE(test_freplace),
+	    CASE(test_trampoline_refused),
+	    /* clang-format on */
 	};
 
 	return RUN_TESTS(tests, group_setup, NULL);
