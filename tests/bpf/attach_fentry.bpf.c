@@ -3,8 +3,12 @@
  * test (target_tgid), and otherwise that the error names the program and
  * what the kernel said. Built for 5.10: no atomic fetch instructions. */
 #include "evbpf_test.bpf.h"
+#include <bpf/bpf_tracing.h>
 
 const volatile u32 target_tgid;
+/* lsm: only opens of this inode count (a tool like valgrind opens files
+ * of its own in the process under test). */
+const volatile u64 target_ino;
 
 u64 entries;
 u64 exits;
@@ -36,11 +40,19 @@ int fexit_nanosleep(u64 *ctx)
 	return 0;
 }
 
-/* The file_open LSM hook: every open(2) of this process. */
+/* Just what is read, at the offsets the kernel's BTF gives (CO-RE). */
+struct inode {
+	unsigned long i_ino;
+} __attribute__((preserve_access_index));
+struct file {
+	struct inode *f_inode;
+} __attribute__((preserve_access_index));
+
+/* The file_open LSM hook: open(2)s of target_ino by this process. */
 SEC("lsm/file_open")
-int lsm_file_open(u64 *ctx)
+int BPF_PROG(lsm_file_open, struct file *file)
 {
-	if (mine())
+	if (mine() && file->f_inode->i_ino == target_ino)
 		__sync_fetch_and_add(&opens, 1);
 	return 0;
 }

@@ -1016,11 +1016,16 @@ static void require_bpf_lsm(void)
 static void test_lsm(void **st)
 {
 	struct state *s = *st;
+	struct stat sb;
+	uint64_t ino;
 	int fd;
 
 	REQUIRE_FEATURE(EVBPF_FEATURE_TRAMPOLINE);
 	require_bpf_lsm();
+	assert_int_equal(stat("/dev/null", &sb), 0);
+	ino = sb.st_ino;
 	open_fixture(s, "attach_fentry.bpf.o");
+	assert_ok(evbpf_object_set_global(s->obj, "target_ino", &ino, sizeof(ino)));
 	assert_ok(evbpf_program_attach(load_prog(s, "lsm_file_open"), &s->links[0]));
 	assert_non_null(strstr(evbpf_link_description(s->links[0]), "lsm file_open"));
 	for (int i = 0; i < 3; i++) {
