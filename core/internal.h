@@ -44,6 +44,10 @@
 #define EVBPF_BPF_NETFILTER 45
 
 #define EVBPF_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* Whether an options struct (size_t sz first) is long enough to hold
+ * field: callers built against an older header pass a smaller sz. */
+#define EVBPF_OPTS_HAS(opts, type, field)                                                         \
+	((opts) && (opts)->sz >= offsetof(type, field) + sizeof((opts)->field))
 #define EVBPF_INSN_SZ ((size_t)sizeof(struct bpf_insn))
 
 static inline size_t evbpf__roundup(size_t x, size_t to)
@@ -597,8 +601,11 @@ struct evbpf_link {
 	uint32_t tc_parent, tc_info, tc_handle;
 	bool tc_made_qdisc;
 	evbpf_link_detach_fn detach; /* NULL: closing the fds detaches */
+	/* A tracefs probe event the link created (legacy kprobes and
+	 * uprobes): removed after the fds are closed, or NULL. */
+	struct evbpf_tracefs_probe *tracefs_probe;
 	char *pin_path;
-	char desc[96];       /* "prog 'x' on tracepoint sched/sched_switch" */
+	char desc[160];      /* "prog 'x' on tracepoint sched/sched_switch" */
 };
 
 /* A new link with every fd at -1 and desc formatted; NULL without memory. */
@@ -629,15 +636,49 @@ EVBPF_HIDDEN int evbpf__nl_tc_filter(int ifindex, bool add, uint32_t parent, uin
 /* dup with O_CLOEXEC above stdio; -errno on failure. */
 EVBPF_HIDDEN int evbpf__dup_fd(int fd);
 
-/* core/attach_perf.c: put prog on perf event pfd (the link takes pfd). */
+/* core/attach_tracefs.c: kprobe and uprobe events made through tracefs
+ * (kprobe_events, uprobe_events), for kernels without the probe PMUs and
+ * for EVBPF_PROBE_ATTACH_LEGACY. */
+struct evbpf_tracefs_probe {
+	char file[256];  /* ".../kprobe_events" the event was written to */
+	char group[16];  /* "evbpf" */
+	char name[64];   /* unique in this process: "kp_PID_N_FUNC" */
+};
+/*
+ * Add a probe event: kind 'p' (entry) or 'r' (return), uprobe selects
+ * uprobe_events, location is what follows the event name in the probe
+ * definition ("do_nanosleep+16", "/bin/x:0x1234(0x40)"), name_hint a
+ * function name for the event name. Returns the event's tracepoint id,
+ * or -errno with a message (nothing is left behind on failure).
+ */
+EVBPF_HIDDEN int evbpf__tracefs_probe_add(struct evbpf_tracefs_probe *tp, bool uprobe,
+					  bool retprobe, const char *location,
+					  const char *name_hint);
+/* Remove the event again; -errno with a message when the kernel refuses. */
+EVBPF_HIDDEN int evbpf__tracefs_probe_remove(const struct evbpf_tracefs_probe *tp);
+/* The tracefs directory holding file ("kprobe_events"), or NULL when
+ * neither standard place has it. */
+EVBPF_HIDDEN const char *evbpf__tracefs_root_with(const char *file);
+
+/* core/attach_perf.c: put prog on perf event pfd. */
 EVBPF_HIDDEN int evbpf__perf_event_open(void *attr, int pid, int cpu, int group_fd,
 					unsigned long flags);
+enum evbpf_perf_attach {
+	EVBPF_PERF_ATTACH_ANY,   /* a BPF link where the kernel has perf links, else the ioctl */
+	EVBPF_PERF_ATTACH_IOCTL, /* PERF_EVENT_IOC_SET_BPF only */
+	EVBPF_PERF_ATTACH_LINK,  /* BPF_LINK_CREATE only */
+};
+/* Takes pfd and tp (NULL, or a tracefs probe event behind pfd) in every
+ * case: the new link owns them, or they are closed and removed. */
 EVBPF_HIDDEN int evbpf__attach_perf_fd(struct evbpf_program *prog, int pfd, uint64_t cookie,
-				       const char *desc, struct evbpf_link **linkp);
+				       enum evbpf_perf_attach how,
+				       const struct evbpf_tracefs_probe *tp, const char *desc,
+				       struct evbpf_link **linkp);
 
 /* core/attach_trace.c: tracefs. roots == NULL means the standard places. */
 EVBPF_HIDDEN int evbpf__tracefs_event_id(const char *const *roots, const char *category,
 					 const char *name);
+EVBPF_HIDDEN extern const char *const evbpf__tracefs_roots[];
 
 /* core/attach_probe.c: PMU facts from devices_dir (NULL: sysfs). */
 EVBPF_HIDDEN int evbpf__pmu_type(const char *devices_dir, const char *pmu);

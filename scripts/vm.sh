@@ -9,8 +9,9 @@
 # (bookworm-backports). The command runs in the current directory, with
 # the caller's EVBPF_* environment, and its exit status is vm.sh's exit
 # status (125 when the guest never ran it: boot failure or timeout). Its
-# output goes to vm.sh's stdout, after the kernel's boot messages are
-# filtered out (EVBPF_VM_VERBOSE=1 keeps them).
+# stdout and stderr are vm.sh's stdout and stderr, byte for byte; the
+# kernel's console is shown with EVBPF_VM_VERBOSE=1, and its warnings and
+# oopses when the command fails.
 #
 # What the guest sees:
 #   - the host's root file system over virtio-9p, read-only on the host
@@ -72,7 +73,7 @@ need() {
 	[ "$(id -u)" -eq 0 ] || die "needs ${missing[*]} (install them as root)"
 	echo "vm.sh: installing ${missing[*]}" >&2
 	apt-get update -qq >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # A private apt: its own sources, lists and archive cache under $CACHE/apt.
@@ -210,6 +211,9 @@ boot() {
 		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 evbpf.kroot=$dir/root \
 mitigations=off nokaslr random.trust_cpu=on" \
 		-serial "file:$console" \
+		-device virtio-serial-pci \
+		-chardev file,id=out,path="$share/stdout" -device virtconsole,chardev=out \
+		-chardev file,id=err,path="$share/stderr" -device virtconsole,chardev=err \
 		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 		-fsdev local,id=evbpfvm,path="$share",security_model=none \
@@ -239,18 +243,28 @@ run() {
 		printf '%q ' "$@"
 		echo
 	} >"$share/cmd.sh"
-	# Stream the guest's console while it runs, without the kernel's lines.
+	# The command's stdout and stderr arrive on two virtio consoles (files
+	# here), streamed while it runs; the kernel's console goes to a third
+	# file, shown with EVBPF_VM_VERBOSE=1 or when something went wrong.
+	: >"$share/stdout"
+	: >"$share/stderr"
 	boot "$k" "$dir" "$share" "$console" &
 	pid=$!
-	if [ "${EVBPF_VM_VERBOSE:-0}" = 1 ]; then
-		tail -n +1 -f --pid=$pid "$console" | tr -d '\r'
-	else
-		tail -n +1 -f --pid=$pid "$console" | tr -d '\r' |
-			sed -u -n '/^=evbpf-vm: begin=$/,/^=evbpf-vm: end=$/{/^=evbpf-vm: \(begin\|end\)=$/d;/^\[ *[0-9]*\.[0-9]*\] /d;p}'
-	fi
+	tail -n +1 -f --pid=$pid "$share/stdout" &
+	tail -n +1 -f --pid=$pid "$share/stderr" >&2 &
+	[ "${EVBPF_VM_VERBOSE:-0}" = 1 ] && tail -n +1 -f --pid=$pid "$console" | tr -d '\r' >&2 &
 	wait $pid || rc=$?
+	wait
 	if [ -f "$share/rc" ]; then
-		return "$(cat "$share/rc")"
+		rc=$(cat "$share/rc")
+		# Kernel trouble during the run is worth seeing even when the
+		# command's own output hides it.
+		if [ "$rc" != 0 ] && [ "${EVBPF_VM_VERBOSE:-0}" != 1 ]; then
+			tr -d '\r' <"$console" |
+				grep -E -A20 '(BUG|WARNING|Oops|general protection|Kernel panic)' |
+				head -60 >&2 || true
+		fi
+		return "$rc"
 	fi
 	if [ $rc -eq 124 ]; then
 		echo "vm.sh: $k: timed out after ${TIMEOUT}s; console tail:" >&2
