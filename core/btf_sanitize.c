@@ -69,8 +69,8 @@ static int put_u32(struct san_buf *b, uint32_t v)
 	return buf_put(b, &v, sizeof(v));
 }
 
-static int put_head(struct san_buf *b, uint32_t name_off, uint32_t kind, uint32_t vlen,
-		    bool kflag, uint32_t size_type)
+static int put_head(struct san_buf *b, uint32_t name_off, uint32_t kind, uint32_t vlen, bool kflag,
+                    uint32_t size_type)
 {
 	int err = put_u32(b, name_off);
 
@@ -187,7 +187,7 @@ static int put_enum64(struct sanitizer *s, const struct btf_type *t)
 	int err;
 
 	err = put_head(&s->types, t->name_off, fits ? BTF_KIND_ENUM : BTF_KIND_UNION, vlen, false,
-		       t->size);
+	               t->size);
 	for (uint16_t i = 0; i < vlen && !err; i++) {
 		err = put_u32(&s->types, e[i].name_off);
 		if (err)
@@ -226,8 +226,8 @@ static int put_type(struct sanitizer *s, uint32_t id)
 			return err ? err : 1;
 		}
 		if (lacks(s, EVBPF_BTF_HAS_GLOBAL_FUNC) && vlen != BTF_FUNC_STATIC) {
-			err = put_head(&s->types, t->name_off, BTF_KIND_FUNC, BTF_FUNC_STATIC, false,
-				       t->type);
+			err = put_head(&s->types, t->name_off, BTF_KIND_FUNC, BTF_FUNC_STATIC,
+			               false, t->type);
 			return err ? err : 1;
 		}
 		break;
@@ -276,7 +276,7 @@ static int put_type(struct sanitizer *s, uint32_t id)
 
 /* Header, the new types, the original strings and the appended ones. */
 static int assemble(struct sanitizer *s, const struct btf_header *old_hdr, const char *old_strs,
-		    struct evbpf_btf **outp)
+                    struct evbpf_btf **outp)
 {
 	struct btf_header hdr;
 	struct san_buf blob = {0};
@@ -353,13 +353,13 @@ uint32_t evbpf__btf_kernel_kinds(void)
 		enum evbpf_feature feature;
 		uint32_t has;
 	} kinds[] = {
-		{EVBPF_FEATURE_BTF_FUNC, EVBPF_BTF_HAS_FUNC},
-		{EVBPF_FEATURE_BTF_GLOBAL_FUNC, EVBPF_BTF_HAS_GLOBAL_FUNC},
-		{EVBPF_FEATURE_BTF_DATASEC, EVBPF_BTF_HAS_DATASEC},
-		{EVBPF_FEATURE_BTF_FLOAT, EVBPF_BTF_HAS_FLOAT},
-		{EVBPF_FEATURE_BTF_DECL_TAG, EVBPF_BTF_HAS_DECL_TAG},
-		{EVBPF_FEATURE_BTF_TYPE_TAG, EVBPF_BTF_HAS_TYPE_TAG},
-		{EVBPF_FEATURE_BTF_ENUM64, EVBPF_BTF_HAS_ENUM64},
+	    {EVBPF_FEATURE_BTF_FUNC, EVBPF_BTF_HAS_FUNC},
+	    {EVBPF_FEATURE_BTF_GLOBAL_FUNC, EVBPF_BTF_HAS_GLOBAL_FUNC},
+	    {EVBPF_FEATURE_BTF_DATASEC, EVBPF_BTF_HAS_DATASEC},
+	    {EVBPF_FEATURE_BTF_FLOAT, EVBPF_BTF_HAS_FLOAT},
+	    {EVBPF_FEATURE_BTF_DECL_TAG, EVBPF_BTF_HAS_DECL_TAG},
+	    {EVBPF_FEATURE_BTF_TYPE_TAG, EVBPF_BTF_HAS_TYPE_TAG},
+	    {EVBPF_FEATURE_BTF_ENUM64, EVBPF_BTF_HAS_ENUM64},
 	};
 	uint32_t have = 0;
 

@@ -29,7 +29,7 @@ static pthread_once_t memlock_once = PTHREAD_ONCE_INIT;
 /* The memcg probe creates BPF objects itself, through the same path. */
 static __thread bool memlock_raising;
 /* Set once by memlock_raise(), read-only afterwards. */
-static int memlock_refused;       /* -errno of the refused setrlimit(), or 0 */
+static int memlock_refused;             /* -errno of the refused setrlimit(), or 0 */
 static unsigned long long memlock_left; /* the soft limit in force after a refusal */
 
 static void memlock_raise(void)
@@ -48,8 +48,8 @@ static void memlock_raise(void)
 		return;
 	if (setrlimit(RLIMIT_MEMLOCK, &inf) == 0) {
 		evbpf__debug("RLIMIT_MEMLOCK raised from %llu bytes to infinity (BPF memory is "
-			     "charged to it on this kernel)",
-			     (unsigned long long)old.rlim_cur);
+		             "charged to it on this kernel)",
+		             (unsigned long long)old.rlim_cur);
 		return;
 	}
 	memlock_refused = -errno;
@@ -61,8 +61,8 @@ static void memlock_raise(void)
 	}
 	memlock_left = old.rlim_cur;
 	evbpf__warn("RLIMIT_MEMLOCK is %llu bytes and could not be raised: %s; this kernel "
-		    "charges BPF maps and programs to it",
-		    memlock_left, evbpf_strerror(memlock_refused));
+	            "charges BPF maps and programs to it",
+	            memlock_left, evbpf_strerror(memlock_refused));
 }
 
 void evbpf__memlock_setup(void)
@@ -78,8 +78,8 @@ const char *evbpf__memlock_hint(int err)
 	if (err != -EPERM || !memlock_refused)
 		return "";
 	snprintf(hint, sizeof(hint),
-		 " (RLIMIT_MEMLOCK is %llu bytes and could not be raised: %s; before Linux "
-		 "5.11 BPF memory is charged to it)",
-		 memlock_left, evbpf_strerror(memlock_refused));
+	         " (RLIMIT_MEMLOCK is %llu bytes and could not be raised: %s; before Linux "
+	         "5.11 BPF memory is charged to it)",
+	         memlock_left, evbpf_strerror(memlock_refused));
 	return hint;
 }

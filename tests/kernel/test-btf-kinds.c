@@ -87,14 +87,14 @@ static const struct {
 	enum evbpf_feature feature;
 	void (*build)(struct bb *b);
 } kinds[] = {
-	{"FUNC", EVBPF_FEATURE_BTF_FUNC, build_func},
-	{"global FUNC", EVBPF_FEATURE_BTF_GLOBAL_FUNC, build_global_func},
-	{"VAR/DATASEC", EVBPF_FEATURE_BTF_DATASEC, build_datasec},
-	{"FLOAT", EVBPF_FEATURE_BTF_FLOAT, build_float},
-	{"DECL_TAG", EVBPF_FEATURE_BTF_DECL_TAG, build_decl_tag},
-	{"TYPE_TAG", EVBPF_FEATURE_BTF_TYPE_TAG, build_type_tag},
-	{"ENUM64", EVBPF_FEATURE_BTF_ENUM64, build_enum64},
-	{"signed ENUM", EVBPF_FEATURE_BTF_ENUM64, build_signed_enum},
+    {"FUNC", EVBPF_FEATURE_BTF_FUNC, build_func},
+    {"global FUNC", EVBPF_FEATURE_BTF_GLOBAL_FUNC, build_global_func},
+    {"VAR/DATASEC", EVBPF_FEATURE_BTF_DATASEC, build_datasec},
+    {"FLOAT", EVBPF_FEATURE_BTF_FLOAT, build_float},
+    {"DECL_TAG", EVBPF_FEATURE_BTF_DECL_TAG, build_decl_tag},
+    {"TYPE_TAG", EVBPF_FEATURE_BTF_TYPE_TAG, build_type_tag},
+    {"ENUM64", EVBPF_FEATURE_BTF_ENUM64, build_enum64},
+    {"signed ENUM", EVBPF_FEATURE_BTF_ENUM64, build_signed_enum},
 };
 
 static int load_raw(const void *data, size_t size)
@@ -132,8 +132,8 @@ static void test_each_kind(void **st)
 		fd = load_raw(B.blob, size);
 		assert_ok(evbpf__btf_sanitize(btf, have, &clean));
 		print_message("%s: kernel %s it; raw load %s; sanitized: %s\n", kinds[i].what,
-			      has ? "has" : "lacks", fd >= 0 ? "accepted" : evbpf_strerror(fd),
-			      clean ? "rewritten" : "unchanged");
+		              has ? "has" : "lacks", fd >= 0 ? "accepted" : evbpf_strerror(fd),
+		              clean ? "rewritten" : "unchanged");
 		if (has) {
 			/* As it is, and nothing to rewrite. */
 			assert_true(fd >= 0);
@@ -146,13 +146,13 @@ static void test_each_kind(void **st)
 			fd = load_raw(raw, size);
 			if (fd < 0)
 				fail_msg("sanitized %s refused: %s", kinds[i].what,
-					 evbpf_strerror(fd));
+				         evbpf_strerror(fd));
 		}
 		evbpf__btf_free(clean);
 		evbpf__btf_free(btf);
 	}
 	print_message("%d of %zu kinds rewritten for this kernel\n", absent,
-		      EVBPF_ARRAY_SIZE(kinds));
+	              EVBPF_ARRAY_SIZE(kinds));
 }
 
 static uint64_t out_value(struct evbpf_object *obj, uint32_t idx)
@@ -194,7 +194,7 @@ static void test_object_loads_with_btf(void **st)
 	memset(&minfo, 0, sizeof(minfo));
 	len = sizeof(minfo);
 	assert_ok(evbpf__bpf_obj_info(evbpf_map_fd(evbpf_object_find_map(s->obj, "samples")),
-				      &minfo, &len));
+	                              &minfo, &len));
 	assert_int_equal(minfo.btf_id, binfo.id);
 	assert_true(minfo.btf_value_type_id > 0);
 
@@ -208,9 +208,9 @@ static void test_object_loads_with_btf(void **st)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_each_kind),
-		cmocka_unit_test_setup_teardown(test_object_loads_with_btf, obj_state_setup,
-						obj_state_teardown),
+	    cmocka_unit_test(test_each_kind),
+	    cmocka_unit_test_setup_teardown(test_object_loads_with_btf, obj_state_setup,
+	                                    obj_state_teardown),
 	};
 
 	return RUN_TESTS(tests, NULL, NULL);

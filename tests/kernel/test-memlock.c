@@ -119,7 +119,7 @@ static void test_raised_once(void **st)
 	REQUIRE_KERNEL();
 	if (r.load_err)
 		fail_msg("load with a %d-byte memlock limit: %s (%s)", LOW_LIMIT,
-			 evbpf_strerror(r.load_err), r.msg);
+		         evbpf_strerror(r.load_err), r.msg);
 	if (charges_memlock()) {
 		/* Raised to infinity: root has CAP_SYS_RESOURCE. */
 		assert_true(r.cur_after == (unsigned long long)RLIM_INFINITY);
@@ -143,7 +143,7 @@ static void test_refused_says_so(void **st)
 		/* memcg accounting: the limit plays no part. */
 		if (r.load_err)
 			fail_msg("load under memcg accounting failed: %s (%s)",
-				 evbpf_strerror(r.load_err), r.msg);
+			         evbpf_strerror(r.load_err), r.msg);
 		return;
 	}
 	/* 4 MiB of ring buffer under a 64 KiB limit that cannot move. */
@@ -155,8 +155,8 @@ static void test_refused_says_so(void **st)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_raised_once),
-		cmocka_unit_test(test_refused_says_so),
+	    cmocka_unit_test(test_raised_once),
+	    cmocka_unit_test(test_refused_says_so),
 	};
 
 	if (argc == 4 && !strcmp(argv[1], "--child"))

@@ -39,8 +39,8 @@ static uint16_t kind_of(const struct evbpf_btf *btf, uint32_t id)
 }
 
 /* Every type in [from, to) is byte for byte what it was. */
-static void assert_same_types(const struct evbpf_btf *a, const struct evbpf_btf *b,
-			      uint32_t from, uint32_t to)
+static void assert_same_types(const struct evbpf_btf *a, const struct evbpf_btf *b, uint32_t from,
+                              uint32_t to)
 {
 	for (uint32_t id = from; id < to; id++) {
 		const struct btf_type *ta = evbpf__btf_type(a, id), *tb = evbpf__btf_type(b, id);
@@ -68,10 +68,10 @@ static void test_nothing_to_do(void **st)
 	assert_null(out);
 	/* A kernel lacking only kinds this BTF does not use: the same. */
 	assert_ok(evbpf__btf_sanitize(btf,
-				      EVBPF_BTF_HAS_ALL & ~(EVBPF_BTF_HAS_TYPE_TAG |
-							    EVBPF_BTF_HAS_DECL_TAG |
-							    EVBPF_BTF_HAS_ENUM64 | EVBPF_BTF_HAS_DATASEC),
-				      &out));
+	                              EVBPF_BTF_HAS_ALL &
+	                                  ~(EVBPF_BTF_HAS_TYPE_TAG | EVBPF_BTF_HAS_DECL_TAG |
+	                                    EVBPF_BTF_HAS_ENUM64 | EVBPF_BTF_HAS_DATASEC),
+	                              &out));
 	assert_null(out);
 	evbpf__btf_free(btf);
 }
@@ -368,7 +368,7 @@ static void test_only_missing_kinds(void **st)
 	struct evbpf_btf *btf, *out;
 	uint32_t i_int, i_tag, i_flt, i_proto, i_func, i_var, i_ds;
 	const uint32_t have_510 =
-		EVBPF_BTF_HAS_FUNC | EVBPF_BTF_HAS_GLOBAL_FUNC | EVBPF_BTF_HAS_DATASEC;
+	    EVBPF_BTF_HAS_FUNC | EVBPF_BTF_HAS_GLOBAL_FUNC | EVBPF_BTF_HAS_DATASEC;
 
 	bb_init(&B, 1, 0);
 	i_int = bb_int(&B, "int", 4, 32, BTF_INT_SIGNED);
@@ -415,16 +415,16 @@ static void test_split_refused(void **st)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_nothing_to_do),
-		cmocka_unit_test(test_func_and_proto),
-		cmocka_unit_test(test_global_linkage),
-		cmocka_unit_test(test_var_and_datasec),
-		cmocka_unit_test(test_float),
-		cmocka_unit_test(test_decl_tag),
-		cmocka_unit_test(test_type_tag),
-		cmocka_unit_test(test_enum64_and_signed_enums),
-		cmocka_unit_test(test_only_missing_kinds),
-		cmocka_unit_test(test_split_refused),
+	    cmocka_unit_test(test_nothing_to_do),
+	    cmocka_unit_test(test_func_and_proto),
+	    cmocka_unit_test(test_global_linkage),
+	    cmocka_unit_test(test_var_and_datasec),
+	    cmocka_unit_test(test_float),
+	    cmocka_unit_test(test_decl_tag),
+	    cmocka_unit_test(test_type_tag),
+	    cmocka_unit_test(test_enum64_and_signed_enums),
+	    cmocka_unit_test(test_only_missing_kinds),
+	    cmocka_unit_test(test_split_refused),
 	};
 
 	return RUN_TESTS(tests, NULL, NULL);
