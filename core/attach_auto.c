@@ -102,13 +102,33 @@ static int attach_uprobe_sec(struct evbpf_program *prog, struct evbpf_link **lin
 	                                   linkp);
 }
 
+/* A struct_ops program runs as part of its struct: attaching it
+ * registers the struct_ops map that holds it (once; every program of the
+ * map shares that registration). */
+static int attach_struct_ops_prog(struct evbpf_program *prog, struct evbpf_link **linkp)
+{
+	struct evbpf_map *map = evbpf__struct_ops_map_of(prog);
+
+	if (!map)
+		return evbpf__err(-ENOTSUP,
+		                  "prog '%s' (section '%s'): no .struct_ops variable points to "
+		                  "this program, so there is nothing to register",
+		                  prog->name, prog->sec_name);
+	return evbpf_map_attach_struct_ops(map, linkp);
+}
+
 static const char *typed_function(const struct evbpf_program *prog)
 {
 	switch (prog->prog_type) {
 	case BPF_PROG_TYPE_XDP:
 		return "evbpf_program_attach_xdp()";
 	case BPF_PROG_TYPE_SCHED_CLS:
+		if (prog->expected_attach_type == EVBPF_BPF_NETKIT_PRIMARY ||
+		    prog->expected_attach_type == EVBPF_BPF_NETKIT_PRIMARY + 1)
+			return "evbpf_program_attach_netkit()";
 		return "evbpf_program_attach_tc()";
+	case EVBPF_BPF_PROG_TYPE_NETFILTER:
+		return "evbpf_program_attach_netfilter()";
 	case BPF_PROG_TYPE_SOCKET_FILTER:
 		return "evbpf_program_attach_socket()";
 	case BPF_PROG_TYPE_SK_REUSEPORT:
@@ -136,6 +156,8 @@ EVBPF_API int evbpf_program_attach(struct evbpf_program *prog, struct evbpf_link
 	err = evbpf__attach_check(prog, linkp, "attach");
 	if (err)
 		return err;
+	if (prog->prog_type == BPF_PROG_TYPE_STRUCT_OPS)
+		return attach_struct_ops_prog(prog, linkp);
 	if (prog->sec_def) {
 		switch (prog->sec_def->attach) {
 		case EVBPF_ATTACH_TRACEPOINT:

@@ -168,8 +168,10 @@ EVBPF_API int evbpf_program_attach_tc(struct evbpf_program *prog, int ifindex,
                                       enum evbpf_tc_hook hook, const struct evbpf_tc_opts *opts,
                                       struct evbpf_link **linkp)
 {
-	uint32_t priority = 1, handle = 1;
+	uint32_t priority = 1, handle = 1, flags, relative, attach_type;
 	bool legacy = false, egress = hook == EVBPF_TC_EGRESS;
+	uint64_t revision;
+	int replace_fd;
 	char desc[64];
 	int err;
 
@@ -184,8 +186,17 @@ EVBPF_API int evbpf_program_attach_tc(struct evbpf_program *prog, int ifindex,
 		                  "prog '%s': attach_tc needs a tc (sched_cls) program, "
 		                  "not %s",
 		                  prog->name, evbpf_prog_type_name(prog->prog_type));
+	if (prog->expected_attach_type == EVBPF_BPF_NETKIT_PRIMARY ||
+	    prog->expected_attach_type == EVBPF_BPF_NETKIT_PRIMARY + 1)
+		return evbpf__err(-EINVAL,
+		                  "prog '%s' (section '%s') is a netkit program: attach it "
+		                  "to a netkit device with evbpf_program_attach_netkit()",
+		                  prog->name, prog->sec_name);
 	if (opts && opts->sz < sizeof(size_t))
 		return evbpf__err(-EINVAL, "prog '%s': attach_tc: opts->sz is not set", prog->name);
+	err = evbpf__tc_opts_position(prog, opts, &flags, &relative, &revision, &replace_fd);
+	if (err)
+		return err;
 	if (opts && opts->sz >= offsetof(struct evbpf_tc_opts, legacy) + sizeof(opts->legacy)) {
 		if (opts->priority)
 			priority = opts->priority;
@@ -197,18 +208,29 @@ EVBPF_API int evbpf_program_attach_tc(struct evbpf_program *prog, int ifindex,
 		return evbpf__err(-EINVAL, "prog '%s': attach_tc: priority %u is above 65535",
 		                  prog->name, priority);
 	snprintf(desc, sizeof(desc), "tc %s on ifindex %d", egress ? "egress" : "ingress", ifindex);
+	attach_type = egress ? EVBPF_BPF_TCX_EGRESS : EVBPF_BPF_TCX_INGRESS;
+	if (replace_fd >= 0 && !legacy)
+		return evbpf__tcx_replace(prog, ifindex, attach_type, flags, relative, revision,
+		                          replace_fd, desc, linkp);
 	if (!legacy) {
-		err = evbpf__attach_link(prog, ifindex,
-		                         egress ? EVBPF_BPF_TCX_EGRESS : EVBPF_BPF_TCX_INGRESS, 0,
-		                         NULL, desc, linkp);
+		err = evbpf__tcx_attach_link(prog, ifindex, attach_type, flags, relative, revision,
+		                             desc, linkp);
 		if (!err)
 			return 0;
-		if (!no_link_support(err))
-			return evbpf__err(err, "prog '%s': BPF_LINK_CREATE (TCX) for %s: %s",
-			                  prog->name, desc, evbpf_strerror(err));
+		/* With a position the kernel's EINVAL may be about it (a
+		 * relative program of another type): no quiet fallback then. */
+		if (!no_link_support(err) || ((flags || revision) && evbpf_probe_feature(EVBPF_FEATURE_TCX) == 1))
+			return evbpf__err(err, "prog '%s': BPF_LINK_CREATE (TCX) for %s: %s%s",
+			                  prog->name, desc, evbpf_strerror(err),
+			                  evbpf__mprog_hint(err));
 		evbpf__debug("prog '%s': no TCX links (%s), using cls_bpf over netlink", prog->name,
 		             evbpf_strerror(err));
 	}
+	if (flags || revision || replace_fd >= 0)
+		return evbpf__err(-EOPNOTSUPP,
+		                  "prog '%s': %s: ordering (before/after/replace/expected "
+		                  "revision) needs TCX (Linux 6.6), not the cls_bpf fallback",
+		                  prog->name, desc);
 	return tc_attach_netlink(prog, ifindex, egress, priority, handle, desc, linkp);
 }
 

@@ -450,6 +450,117 @@ static int probe_sockmap_link(char *why, size_t len)
 			"sockmap links (Linux 6.10+)", why, len);
 }
 
+static int probe_netfilter_link(char *why, size_t len)
+{
+	union bpf_attr extra;
+
+	/* pf 0 is no protocol family: EAFNOSUPPORT once the kernel checks. */
+	memset(&extra, 0, sizeof(extra));
+	return try_link(EVBPF_BPF_PROG_TYPE_NETFILTER, EVBPF_BPF_NETFILTER, 0, &extra,
+			-EAFNOSUPPORT, "netfilter links (Linux 6.4+, CONFIG_NETFILTER_BPF_LINK)",
+			why, len);
+}
+
+static int probe_netkit(char *why, size_t len)
+{
+	/* Without CONFIG_NETKIT (or before 6.7) the attach type is EINVAL;
+	 * with it, ifindex 0 is no device. */
+	return try_link(BPF_PROG_TYPE_SCHED_CLS, EVBPF_BPF_NETKIT_PRIMARY, 0, NULL, -ENODEV,
+			"netkit (Linux 6.7+, CONFIG_NETKIT)", why, len);
+}
+
+/*
+ * struct_ops: a tcp_congestion_ops map is created (which needs the
+ * kernel's bpf_struct_ops_tcp_congestion_ops type and a BTF fd of ours)
+ * and a program implementing its ssthresh member is loaded. Nothing is
+ * registered: that would make a congestion control visible system-wide.
+ */
+static int probe_struct_ops(char *why, size_t len)
+{
+	static const uint32_t types[] = {INT_TYPE};
+	static const char strs[] = "\0int";
+	const struct evbpf_btf *vm;
+	const struct btf_type *t;
+	const struct btf_member *m;
+	union bpf_attr attr;
+	uint8_t blob[64];
+	struct btf_header hdr;
+	char log[1024];
+	int ops, vt, btf = -1, fd = -1, member = -1, answer;
+
+	if (evbpf__vmlinux_btf(&vm) < 0) {
+		snprintf(why, len, "no kernel BTF to find struct_ops types in");
+		return 0;
+	}
+	ops = evbpf__btf_find(vm, "tcp_congestion_ops", BTF_KIND_STRUCT);
+	vt = evbpf__btf_find(vm, "bpf_struct_ops_tcp_congestion_ops", BTF_KIND_STRUCT);
+	if (ops < 0 || vt < 0) {
+		snprintf(why, len, "the kernel's BTF has no bpf_struct_ops_tcp_congestion_ops "
+			 "(no struct_ops, Linux 5.6+ with CONFIG_BPF_JIT)");
+		return 0;
+	}
+	t = evbpf__btf_type(vm, (uint32_t)ops);
+	m = (const struct btf_member *)(t + 1);
+	for (uint16_t i = 0; i < evbpf__btf_vlen(t) && member < 0; i++)
+		if (!strcmp(evbpf__btf_str(vm, m[i].name_off), "ssthresh"))
+			member = i;
+	if (member < 0) {
+		snprintf(why, len, "the kernel's tcp_congestion_ops has no ssthresh member");
+		return 0;
+	}
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.magic = BTF_MAGIC;
+	hdr.version = BTF_VERSION;
+	hdr.hdr_len = sizeof(hdr);
+	hdr.type_len = sizeof(types);
+	hdr.str_off = sizeof(types);
+	hdr.str_len = sizeof(strs);
+	memcpy(blob, &hdr, sizeof(hdr));
+	memcpy(blob + sizeof(hdr), types, sizeof(types));
+	memcpy(blob + sizeof(hdr) + sizeof(types), strs, sizeof(strs));
+	btf = evbpf__bpf_btf_load(blob, sizeof(hdr) + sizeof(types) + sizeof(strs), NULL, 0, 0);
+	if (btf < 0)
+		return btf == -EINVAL ? (snprintf(why, len, "no BTF loading"), 0) : btf;
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_STRUCT_OPS;
+	attr.key_size = 4;
+	attr.value_size = evbpf__btf_type(vm, (uint32_t)vt)->size;
+	attr.max_entries = 1;
+	attr.btf_fd = (uint32_t)btf;
+	attr.btf_vmlinux_value_type_id = (uint32_t)vt;
+	fd = evbpf__bpf_map_create(&attr);
+	if (fd < 0) {
+		snprintf(why, len, "struct_ops map refused: %s", evbpf_strerror(fd));
+		answer = fd == -EINVAL || fd == -ENOTSUPP_KERNEL || fd == -EOPNOTSUPP ||
+				 fd == -EPERM ? 0 : fd;
+		goto out;
+	}
+	close(fd);
+	memset(&attr, 0, sizeof(attr));
+	memset(log, 0, sizeof(log));
+	attr.prog_type = BPF_PROG_TYPE_STRUCT_OPS;
+	attr.expected_attach_type = (uint32_t)member;
+	attr.attach_btf_id = (uint32_t)ops;
+	attr.insns = (uint64_t)(uintptr_t)ret0;
+	attr.insn_cnt = EVBPF_ARRAY_SIZE(ret0);
+	attr.license = (uint64_t)(uintptr_t) "GPL";
+	attr.log_buf = (uint64_t)(uintptr_t)log;
+	attr.log_size = sizeof(log);
+	attr.log_level = 1;
+	fd = evbpf__bpf(BPF_PROG_LOAD, &attr, sizeof(attr));
+	if (fd >= 0) {
+		close(fd);
+		answer = 1;
+		goto out;
+	}
+	snprintf(why, len, "struct_ops program refused: %s", evbpf_strerror(fd));
+	answer = fd == -EINVAL || fd == -ENOTSUPP_KERNEL || fd == -EOPNOTSUPP || fd == -EPERM
+			 ? 0 : fd;
+out:
+	close(btf);
+	return answer;
+}
+
 /*
  * fentry on a function every kernel with BPF test runs has, attached and
  * detached at once. EPERM here (we could create maps, so this is not a
@@ -533,6 +644,9 @@ static const struct feature_def features[EVBPF_FEATURE__COUNT] = {
 	[EVBPF_FEATURE_TCX] = {"tcx", probe_tcx},
 	[EVBPF_FEATURE_CGROUP_LINK] = {"cgroup_link", probe_cgroup_link},
 	[EVBPF_FEATURE_SOCKMAP_LINK] = {"sockmap_link", probe_sockmap_link},
+	[EVBPF_FEATURE_STRUCT_OPS] = {"struct_ops", probe_struct_ops},
+	[EVBPF_FEATURE_NETFILTER_LINK] = {"netfilter_link", probe_netfilter_link},
+	[EVBPF_FEATURE_NETKIT] = {"netkit", probe_netkit},
 };
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;

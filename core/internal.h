@@ -357,6 +357,7 @@ enum evbpf_map_origin {
 	EVBPF_MAP_DATA,   /* .data, .rodata, .bss, .data.*, .rodata.* */
 	EVBPF_MAP_KCONFIG,
 	EVBPF_MAP_STANDALONE, /* evbpf_map_create / from_fd */
+	EVBPF_MAP_STRUCT_OPS, /* a variable in .struct_ops or .struct_ops.link */
 };
 
 enum evbpf_pin_type {
@@ -397,6 +398,7 @@ struct evbpf_map {
 	int fd;
 	bool reused;
 	bool pinned_new; /* pinned by this load (undone if the load fails) */
+	struct evbpf_struct_ops *st_ops; /* EVBPF_MAP_STRUCT_OPS only (struct_ops.c) */
 };
 
 struct evbpf_object {
@@ -445,6 +447,25 @@ EVBPF_HIDDEN bool evbpf__map_is_percpu(uint32_t type);
 /* Put the fds of a map-in-map's or program array's static initial values
  * into it; programs that are not loaded are skipped. */
 EVBPF_HIDDEN int evbpf__map_fill_slots(struct evbpf_map *map);
+
+/* ------------------------------------------------------------------ */
+/* struct_ops (core/struct_ops.c)                                       */
+/* ------------------------------------------------------------------ */
+
+/* At open: one map per variable of .struct_ops and .struct_ops.link. */
+EVBPF_HIDDEN int evbpf__object_init_struct_ops(struct evbpf_object *obj);
+/* At open: .rel.struct_ops[.link], function pointers to programs. */
+EVBPF_HIDDEN int evbpf__struct_ops_collect_relos(struct evbpf_object *obj, size_t sec_idx,
+						 const Elf64_Rel *rels, size_t n);
+/* At load: the kernel's type found in vmlinux BTF, the value laid out,
+ * the programs given their attach_btf_id and member index, the map made. */
+EVBPF_HIDDEN int evbpf__struct_ops_map_create(struct evbpf_map *map);
+/* Before a program loads: a struct_ops program that no map refers to
+ * cannot be loaded (nothing says which member it implements). */
+EVBPF_HIDDEN int evbpf__struct_ops_check_prog(const struct evbpf_program *prog);
+/* The struct_ops map holding prog in one of its members, or NULL. */
+EVBPF_HIDDEN struct evbpf_map *evbpf__struct_ops_map_of(const struct evbpf_program *prog);
+EVBPF_HIDDEN void evbpf__struct_ops_free(struct evbpf_map *map);
 
 /* core/relo.c */
 EVBPF_HIDDEN int evbpf__object_collect_relos(struct evbpf_object *obj);
@@ -581,6 +602,7 @@ EVBPF_HIDDEN int evbpf__object_load_btf(struct evbpf_object *obj);
 /* ------------------------------------------------------------------ */
 
 struct evbpf_link;
+struct evbpf_st_reg;
 typedef int (*evbpf_link_detach_fn)(struct evbpf_link *link);
 
 /*
@@ -604,6 +626,8 @@ struct evbpf_link {
 	/* A tracefs probe event the link created (legacy kprobes and
 	 * uprobes): removed after the fds are closed, or NULL. */
 	struct evbpf_tracefs_probe *tracefs_probe;
+	/* A struct_ops registration this link shares (struct_ops.c), or NULL. */
+	struct evbpf_st_reg *st_reg;
 	char *pin_path;
 	char desc[160];      /* "prog 'x' on tracepoint sched/sched_switch" */
 };
@@ -632,6 +656,24 @@ EVBPF_HIDDEN int evbpf__nl_xdp_set(int ifindex, int prog_fd, int expected_fd, ui
 EVBPF_HIDDEN int evbpf__nl_tc_qdisc_clsact(int ifindex, bool create);
 EVBPF_HIDDEN int evbpf__nl_tc_filter(int ifindex, bool add, uint32_t parent, uint32_t info,
 				     uint32_t handle, int prog_fd, const char *name);
+
+/* core/attach_mprog.c: ordered TCX/netkit hooks. tc_opts_position reads
+ * the position fields of evbpf_tc_opts (replace_fd -1 when none);
+ * tcx_attach_link returns -errno without a message, like attach_link;
+ * tcx_replace attaches with BPF_PROG_ATTACH + BPF_F_REPLACE. */
+EVBPF_HIDDEN int evbpf__tc_opts_position(const struct evbpf_program *prog,
+					 const struct evbpf_tc_opts *opts, uint32_t *flags,
+					 uint32_t *relative, uint64_t *revision, int *replace_fd);
+EVBPF_HIDDEN int evbpf__tcx_attach_link(struct evbpf_program *prog, int ifindex,
+					uint32_t attach_type, uint32_t flags, uint32_t relative,
+					uint64_t revision, const char *desc,
+					struct evbpf_link **linkp);
+EVBPF_HIDDEN int evbpf__tcx_replace(struct evbpf_program *prog, int ifindex,
+				    uint32_t attach_type, uint32_t flags, uint32_t relative,
+				    uint64_t revision, int replace_fd, const char *desc,
+				    struct evbpf_link **linkp);
+/* " (why)" for an mprog attach errno, or "". */
+EVBPF_HIDDEN const char *evbpf__mprog_hint(int err);
 
 /* dup with O_CLOEXEC above stdio; -errno on failure. */
 EVBPF_HIDDEN int evbpf__dup_fd(int fd);

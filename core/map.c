@@ -439,6 +439,8 @@ int evbpf__object_init_maps(struct evbpf_object *obj)
 		err = init_legacy_maps(obj);
 	if (!err)
 		err = init_data_maps(obj);
+	if (!err)
+		err = evbpf__object_init_struct_ops(obj);
 	if (err)
 		return err;
 	for (size_t i = 0; i < obj->nr_maps; i++) {
@@ -526,6 +528,8 @@ int evbpf__map_create_kernel(struct evbpf_map *map)
 
 	if (map->fd >= 0)
 		return 0;
+	if (map->st_ops)
+		return evbpf__struct_ops_map_create(map);
 	if (map->sec_off == UINT64_MAX && map->origin == EVBPF_MAP_BTF)
 		return 0; /* an inner template: created with its outer map */
 	err = evbpf__map_pin_reuse(map); /* LIBBPF_PIN_BY_NAME (pin.c) */
@@ -598,6 +602,7 @@ int evbpf__map_fill_slots(struct evbpf_map *map)
 void evbpf__map_release(struct evbpf_map *map)
 {
 	evbpf__close_fd(&map->fd);
+	evbpf__struct_ops_free(map);
 	free(map->name);
 	free(map->pin_path);
 	free(map->init_data);

@@ -270,6 +270,23 @@ static int collect_programs(struct evbpf_object *obj)
 	return 0;
 }
 
+/* A struct_ops program no .struct_ops variable points to implements no
+ * member, so the kernel cannot load it: leave it out of the object's
+ * load, as libbpf does (evbpf_program_load() on it says why). */
+static void skip_unused_struct_ops(struct evbpf_object *obj)
+{
+	for (size_t i = 0; i < obj->nr_progs; i++) {
+		struct evbpf_program *p = &obj->progs[i];
+
+		if (p->prog_type != BPF_PROG_TYPE_STRUCT_OPS || evbpf__struct_ops_map_of(p))
+			continue;
+		evbpf__debug("prog '%s': struct_ops program used by no .struct_ops map: not loaded "
+			     "with the object",
+			     p->name);
+		p->autoload = false;
+	}
+}
+
 static const char *base_name(const char *path, char *buf, size_t size)
 {
 	const char *slash = strrchr(path, '/');
@@ -336,6 +353,8 @@ static int object_open(const void *data, size_t size, const char *path,
 		err = evbpf__object_init_maps(obj);
 	if (!err)
 		err = evbpf__object_collect_relos(obj);
+	if (!err)
+		skip_unused_struct_ops(obj);
 	if (!err)
 		err = evbpf__object_btfx_open(obj);
 	if (err)

@@ -121,6 +121,9 @@ EVBPF_API int evbpf_program_load(struct evbpf_program *prog)
 	err = evbpf__object_create_maps(obj);
 	if (err)
 		return err;
+	err = evbpf__struct_ops_check_prog(prog);
+	if (err)
+		return err;
 	err = evbpf__program_resolve_attach_btf(prog);
 	if (err)
 		return err;

@@ -210,6 +210,13 @@ int evbpf__object_collect_relos(struct evbpf_object *obj)
 			continue;
 		n = s->size / sizeof(Elf64_Rel);
 		rels = (const Elf64_Rel *)s->data;
+		if (!strcmp(elf->secs[s->info].name, ".struct_ops") ||
+		    !strcmp(elf->secs[s->info].name, ".struct_ops.link")) {
+			err = evbpf__struct_ops_collect_relos(obj, s->info, rels, n);
+			if (err)
+				return err;
+			continue;
+		}
 		if (!strcmp(elf->secs[s->info].name, ".maps")) {
 			for (size_t j = 0; j < n; j++) {
 				err = collect_map_slot(obj, s->info, j, &rels[j]);

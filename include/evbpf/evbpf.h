@@ -129,6 +129,10 @@ enum evbpf_feature {
 	EVBPF_FEATURE_TCX,             /* TCX links (6.6) */
 	EVBPF_FEATURE_CGROUP_LINK,     /* BPF_LINK_CREATE for cgroup hooks (5.7) */
 	EVBPF_FEATURE_SOCKMAP_LINK,    /* BPF_LINK_CREATE for sockmap programs (6.10) */
+	/* struct_ops, netfilter, netkit (issue 13): */
+	EVBPF_FEATURE_STRUCT_OPS,      /* tcp_congestion_ops struct_ops maps and programs (5.6) */
+	EVBPF_FEATURE_NETFILTER_LINK,  /* BPF_LINK_CREATE for netfilter programs (6.4) */
+	EVBPF_FEATURE_NETKIT,          /* netkit devices and their links (6.7, CONFIG_NETKIT) */
 	EVBPF_FEATURE__COUNT
 };
 EVBPF_API int evbpf_probe_feature(enum evbpf_feature feature);
@@ -527,21 +531,122 @@ enum evbpf_tc_hook {
 	EVBPF_TC_EGRESS = 1,
 };
 
+/*
+ * Where a TCX (or netkit) program goes among the programs already on the
+ * hook, for evbpf_tc_opts.flags and evbpf_netkit_opts.flags. The values
+ * are the kernel's BPF_F_BEFORE, BPF_F_AFTER, BPF_F_ID and BPF_F_LINK.
+ * Without BEFORE or AFTER the program is appended. BEFORE with no
+ * relative program puts it first, AFTER with none last. The relative
+ * program is named by relative_fd (a program fd, or a BPF link fd with
+ * EVBPF_TC_F_LINK: evbpf_link_fd()) or by relative_id with EVBPF_TC_F_ID
+ * (a program id, or a link id with EVBPF_TC_F_LINK as well).
+ */
+#define EVBPF_TC_F_BEFORE (1U << 3)
+#define EVBPF_TC_F_AFTER (1U << 4)
+#define EVBPF_TC_F_ID (1U << 5)
+#define EVBPF_TC_F_LINK (1U << 13)
+
 struct evbpf_tc_opts {
 	size_t sz;
 	uint32_t priority; /* cls_bpf fallback: filter priority (default 1) */
 	uint32_t handle;   /* cls_bpf fallback: filter handle (default 1) */
 	int legacy;        /* use clsact + cls_bpf even where TCX exists */
+	/* TCX only (Linux 6.6); refused with -EOPNOTSUPP where the cls_bpf
+	 * fallback would have to ignore them: */
+	uint32_t flags;        /* EVBPF_TC_F_*: the position */
+	int relative_fd;       /* the program or link the position is relative to */
+	uint32_t relative_id;  /* ... or its id (EVBPF_TC_F_ID) */
+	/* The hook's revision the caller last saw (BPF_PROG_QUERY, or
+	 * evbpf_tcx_query()): the attach fails with -ESTALE when the list
+	 * changed since. 0: any revision. */
+	uint64_t expected_revision;
+	/* Put the program in place of this attached program (an fd), keeping
+	 * its position. Programs attached by a TCX link are replaced through
+	 * the link instead (evbpf_link_update()); this is for programs
+	 * attached with BPF_PROG_ATTACH, and so is the result: a
+	 * "prog_attach" link that detaches with BPF_PROG_DETACH. */
+	int replace_prog_fd;
 };
 
 /*
  * A tc (sched_cls) program on ifindex's ingress or egress: a TCX link
  * (Linux 6.6), or on older kernels a direct-action cls_bpf filter on a
  * clsact qdisc (created if missing and then removed again on destroy).
+ * Programs of netkit/primary and netkit/peer sections are refused:
+ * they go on a netkit device with evbpf_program_attach_netkit().
  */
 EVBPF_API int evbpf_program_attach_tc(struct evbpf_program *prog, int ifindex,
 				      enum evbpf_tc_hook hook, const struct evbpf_tc_opts *opts,
 				      struct evbpf_link **linkp);
+
+/* ------------------------------------------------------------------ */
+/* struct_ops, netfilter, netkit, TCX queries (issue 13)               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The programs attached to a TCX or netkit hook, first to last, and the
+ * hook's revision (it grows with every change), from BPF_PROG_QUERY.
+ * attach_type: the kernel's BPF_TCX_INGRESS (46), BPF_TCX_EGRESS (47),
+ * BPF_NETKIT_PRIMARY (54) or BPF_NETKIT_PEER (55). prog_ids (and
+ * link_ids, which may be NULL: 0 for programs attached without a link)
+ * have room for *count entries; *count returns how many there are.
+ */
+EVBPF_API int evbpf_tcx_query(int ifindex, uint32_t attach_type, uint32_t *prog_ids,
+			      uint32_t *link_ids, uint32_t *count, uint64_t *revision);
+
+/*
+ * Register a struct_ops map: a global variable of a kernel struct type
+ * (struct tcp_congestion_ops, ...) in SEC(".struct_ops") or
+ * SEC(".struct_ops.link") whose function pointers name SEC("struct_ops/...")
+ * programs. evbpf_object_load() made the map: the struct was found in the
+ * kernel's BTF, the variable's members placed at the kernel's offsets,
+ * and each program loaded as the member it implements. Attaching writes
+ * the programs' fds into the value; a .struct_ops map is registered by
+ * that write (kind "struct_ops", unregistered by deleting the element on
+ * destroy), a .struct_ops.link map by a BPF link (kind "bpf_link",
+ * Linux 6.4; older kernels get the map way). The kernel takes a map's
+ * value once: attaching a registered map again returns another link to
+ * the same registration, which ends with the last of them; a plain map
+ * cannot be registered again after that (-EBUSY), a .link map can.
+ * evbpf_program_attach() on a struct_ops program attaches its map.
+ * Errors: -EINVAL for a map that is not a struct_ops map, -ENOENT before
+ * load, -EEXIST from the kernel when a struct of that name (a congestion
+ * control called the same) is registered already.
+ */
+EVBPF_API int evbpf_map_attach_struct_ops(struct evbpf_map *map, struct evbpf_link **linkp);
+
+/*
+ * A netfilter program (SEC("netfilter")) on a netfilter hook (Linux 6.4):
+ * pf is NFPROTO_IPV4 (2) or NFPROTO_IPV6 (10), hooknum NF_INET_PRE_ROUTING
+ * (0), _LOCAL_IN (1), _FORWARD (2), _LOCAL_OUT (3) or _POST_ROUTING (4),
+ * priority the hook priority (not INT_MIN or INT_MAX; lower runs first),
+ * flags 0 or EVBPF_NETFILTER_IP_DEFRAG (packets defragmented first, Linux
+ * 6.6). The link is a BPF link in the caller's network namespace.
+ */
+#define EVBPF_NETFILTER_IP_DEFRAG (1U << 0)
+EVBPF_API int evbpf_program_attach_netfilter(struct evbpf_program *prog, uint32_t pf,
+					     uint32_t hooknum, int32_t priority, uint32_t flags,
+					     struct evbpf_link **linkp);
+
+struct evbpf_netkit_opts {
+	size_t sz;
+	/* Which side: the program's section decides (netkit/primary,
+	 * netkit/peer); for other tc programs, peer != 0 picks the peer. */
+	int peer;
+	uint32_t flags;             /* EVBPF_TC_F_*: position, as for TCX */
+	int relative_fd;            /* as in evbpf_tc_opts */
+	uint32_t relative_id;
+	uint64_t expected_revision; /* -ESTALE when the list changed */
+};
+
+/*
+ * A tc program on a netkit device's primary or peer side (Linux 6.7):
+ * ifindex is the primary device (peer programs too go on the primary,
+ * which the kernel holds both lists on). A BPF link.
+ */
+EVBPF_API int evbpf_program_attach_netkit(struct evbpf_program *prog, int ifindex,
+					  const struct evbpf_netkit_opts *opts,
+					  struct evbpf_link **linkp);
 
 struct evbpf_cgroup_opts {
 	size_t sz;
