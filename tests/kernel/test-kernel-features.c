@@ -53,6 +53,10 @@ static const struct expect expectations[] = {
 	{EVBPF_FEATURE_TRAMPOLINE, V(5, 5), 0},
 	{EVBPF_FEATURE_KPROBE_PMU, V(4, 17), 0},
 	{EVBPF_FEATURE_UPROBE_PMU, V(4, 17), 0},
+	/* struct_ops for TCP congestion control (5.6; needs the BPF JIT). */
+	{EVBPF_FEATURE_STRUCT_OPS, V(5, 6), 0},
+	{EVBPF_FEATURE_NETFILTER_LINK, V(6, 4), 0}, /* CONFIG_NETFILTER_BPF_LINK */
+	{EVBPF_FEATURE_NETKIT, V(6, 7), 0},         /* CONFIG_NETKIT */
 };
 
 static void test_versions(void **st)
