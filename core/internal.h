@@ -444,6 +444,10 @@ EVBPF_HIDDEN struct evbpf_map *evbpf__object_add_data_map(struct evbpf_object *o
 							  uint32_t extra_flags);
 EVBPF_HIDDEN bool evbpf__map_is_percpu(uint32_t type);
 
+/* The kernel name libbpf gives the data map of section sec. */
+EVBPF_HIDDEN void evbpf__data_map_kname(char dst[BPF_OBJ_NAME_LEN], const char *obj_name,
+					const char *sec);
+
 /* Put the fds of a map-in-map's or program array's static initial values
  * into it; programs that are not loaded are skipped. */
 EVBPF_HIDDEN int evbpf__map_fill_slots(struct evbpf_map *map);
@@ -552,6 +556,10 @@ struct evbpf_core_res {
 	uint32_t orig_type_id, new_type_id;
 	bool poison;
 	bool validate; /* check orig_val against the instruction */
+	/* orig_val is an enumerator of a 32-bit enum that does not say its
+	 * signedness (clang 14 and older): the instruction may hold it
+	 * sign-extended, so both readings are accepted. */
+	bool orig_any_sign;
 	bool fail_memsz_adjust;
 	int nr_matches;
 	int nr_cands; /* target types with the local type's essential name */

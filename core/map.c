@@ -323,21 +323,46 @@ static int init_legacy_maps(struct evbpf_object *obj)
 
 /* ---------------------------------------------------------- global data */
 
+/*
+ * The kernel name of a global data map, as libbpf 1.x gives it (tools
+ * look maps up by these names, and bpftool shows them):
+ *  - .data, .rodata, .bss, .kconfig (one dot): as much of the object
+ *    name as fits before the section name, which is given at least 7
+ *    characters: "myobject.rodata" -> "myobjec.rodata", "myobj.bss";
+ *  - custom sections (.data.x, .rodata.str1.1: a second dot): the
+ *    section name alone, so that two of them never share a prefix-cut
+ *    name: ".data.array", ".data.atomic".
+ * Either way cut to 15 characters.
+ */
+void evbpf__data_map_kname(char dst[BPF_OBJ_NAME_LEN], const char *obj_name, const char *sec)
+{
+	size_t room = BPF_OBJ_NAME_LEN - 1, sfx = strlen(sec), pfx;
+	char prefix[BPF_OBJ_NAME_LEN];
+
+	if (sfx < 7)
+		sfx = 7;
+	if (sfx > room)
+		sfx = room;
+	pfx = room - sfx;
+	if (pfx > strlen(obj_name))
+		pfx = strlen(obj_name);
+	if (sec[0] && strchr(sec + 1, '.'))
+		pfx = 0;
+	snprintf(prefix, sizeof(prefix), "%.*s", (int)pfx, obj_name);
+	evbpf__kernel_name(dst, prefix, sec);
+}
+
 struct evbpf_map *evbpf__object_add_data_map(struct evbpf_object *obj, const char *name,
 					     enum evbpf_map_origin origin, size_t sec_idx,
 					     uint32_t size, uint32_t extra_flags)
 {
 	struct evbpf_map *map;
-	char prefix[16];
 	int ds;
 
 	map = add_map(obj, name, origin, sec_idx, 0);
 	if (!map)
 		return NULL;
-	/* Kernel name: up to 8 characters of the object name, then the
-	 * section name, as libbpf does ("myprog.rodata"). */
-	snprintf(prefix, sizeof(prefix), "%.8s", obj->name);
-	evbpf__kernel_name(map->kname, prefix, name);
+	evbpf__data_map_kname(map->kname, obj->name, name);
 	map->type = BPF_MAP_TYPE_ARRAY;
 	map->key_size = sizeof(uint32_t);
 	map->value_size = size;

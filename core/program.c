@@ -9,14 +9,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "internal.h"
 
-#define LOG_INITIAL_SIZE (256u * 1024)
-#define LOG_MAX_SIZE (64u * 1024 * 1024)
-#define LOG_TAIL_LINES 24
+#define LOG_INITIAL_SIZE    (256u * 1024)
+#define LOG_MAX_SIZE        (64u * 1024 * 1024)
+#define LOG_TAIL_LINES      24
 #define LOAD_EAGAIN_RETRIES 5
-
 
 static int prog_load_once(union bpf_attr *attr)
 {
@@ -74,6 +74,62 @@ static int load_with_log(struct evbpf_program *prog, union bpf_attr *attr, uint3
 	return fd;
 }
 
+/*
+ * kern_version of BPF_PROG_LOAD: the object's "version" section, or else
+ * the running kernel's release as KERNEL_VERSION(a, b, c) with c capped
+ * at 255, as libbpf sends it. Kernels since 5.0 ignore it; before, kprobe
+ * programs had to match. Read once: uname does not change.
+ */
+static uint32_t load_kern_version(const struct evbpf_object *obj)
+{
+	static uint32_t cached;
+	uint32_t v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+	unsigned a, b, c;
+	struct utsname u;
+
+	if (obj->kversion)
+		return obj->kversion;
+	if (v)
+		return v;
+	if (uname(&u) || sscanf(u.release, "%u.%u.%u", &a, &b, &c) != 3)
+		return 0;
+	v = (a << 16) + (b << 8) + (c > 255 ? 255 : c);
+	__atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+	return v;
+}
+
+/*
+ * Bind the object's read-only data maps (.rodata, .rodata.*) to the
+ * program (BPF_PROG_BIND_MAP, Linux 5.10), as libbpf does for every
+ * program: they then live as long as the program even when no
+ * instruction refers to them, and tools find the bpf_metadata_*
+ * variables there (bpftool prog show). Kernels without the command just
+ * do not get the binding.
+ */
+static void bind_rodata(struct evbpf_program *prog)
+{
+	struct evbpf_object *obj = prog->obj;
+	union bpf_attr attr;
+	int err;
+
+	for (size_t i = 0; i < obj->nr_maps; i++) {
+		const struct evbpf_map *m = &obj->maps[i];
+
+		if (m->origin != EVBPF_MAP_DATA || m->fd < 0 ||
+		    (strcmp(m->name, ".rodata") && strncmp(m->name, ".rodata.", 8)))
+			continue;
+		memset(&attr, 0, sizeof(attr));
+		attr.prog_bind_map.prog_fd = (uint32_t)prog->fd;
+		attr.prog_bind_map.map_fd = (uint32_t)m->fd;
+		err = evbpf__bpf(BPF_PROG_BIND_MAP, &attr, sizeof(attr));
+		if (err)
+			evbpf__debug("prog '%s': binding '%s': %s", prog->name, m->name,
+			             evbpf_strerror(err));
+		if (err == -EINVAL)
+			return; /* no BPF_PROG_BIND_MAP here */
+	}
+}
+
 static void fill_stats(struct evbpf_program *prog, uint64_t load_ns)
 {
 	struct bpf_prog_info info;
@@ -93,8 +149,8 @@ static int report_rejection(struct evbpf_program *prog, int err)
 	const char *log = prog->log && prog->log[0] ? prog->log : NULL;
 
 	evbpf__err(err, "prog '%s' (section '%s'): BPF_PROG_LOAD: %s%s%s", prog->name,
-		   prog->sec_name, evbpf_strerror(err), evbpf__memlock_hint(err),
-		   log ? "; verifier log tail:\n" : " (no verifier log)");
+	           prog->sec_name, evbpf_strerror(err), evbpf__memlock_hint(err),
+	           log ? "; verifier log tail:\n" : " (no verifier log)");
 	if (log)
 		evbpf__errmsg_append(log_tail(log, LOG_TAIL_LINES));
 	else
@@ -115,9 +171,10 @@ EVBPF_API int evbpf_program_load(struct evbpf_program *prog)
 		return 0;
 	obj = prog->obj;
 	if (!prog->prog_type)
-		return evbpf__err(-EINVAL, "prog '%s': section '%s' does not name a program type; "
-					   "call evbpf_program_set_type() first",
-				  prog->name, prog->sec_name);
+		return evbpf__err(-EINVAL,
+		                  "prog '%s': section '%s' does not name a program type; "
+		                  "call evbpf_program_set_type() first",
+		                  prog->name, prog->sec_name);
 	err = evbpf__object_create_maps(obj);
 	if (err)
 		return err;
@@ -137,7 +194,7 @@ EVBPF_API int evbpf_program_load(struct evbpf_program *prog)
 	attr.insns = (uint64_t)(uintptr_t)prog->insns;
 	attr.insn_cnt = (uint32_t)prog->insn_cnt;
 	attr.license = (uint64_t)(uintptr_t)(obj->license[0] ? obj->license : "");
-	attr.kern_version = obj->kversion;
+	attr.kern_version = load_kern_version(obj);
 	attr.prog_flags = prog->prog_flags;
 	attr.attach_btf_id = prog->attach_btf_id;
 	if (prog->attach_prog_fd >= 0)
@@ -171,6 +228,7 @@ EVBPF_API int evbpf_program_load(struct evbpf_program *prog)
 	}
 	prog->fd = fd;
 	fill_stats(prog, evbpf__now_ns() - t0);
+	bind_rodata(prog);
 	evbpf__debug("prog '%s': loaded, %zu insns, fd %d", prog->name, prog->insn_cnt, fd);
 	err = 0;
 out:
@@ -217,7 +275,7 @@ EVBPF_API size_t evbpf_program_insn_count(const struct evbpf_program *prog)
 }
 
 EVBPF_API int evbpf_program_set_type(struct evbpf_program *prog, uint32_t prog_type,
-				     uint32_t expected_attach_type)
+                                     uint32_t expected_attach_type)
 {
 	if (!prog)
 		return evbpf__err(-EINVAL, "set_type: NULL program");
@@ -248,8 +306,7 @@ EVBPF_API const char *evbpf_program_log(const struct evbpf_program *prog)
 	return prog && prog->log && prog->log[0] ? prog->log : NULL;
 }
 
-EVBPF_API int evbpf_program_stats(const struct evbpf_program *prog,
-				  struct evbpf_prog_stats *stats)
+EVBPF_API int evbpf_program_stats(const struct evbpf_program *prog, struct evbpf_prog_stats *stats)
 {
 	size_t n;
 
@@ -263,10 +320,10 @@ EVBPF_API int evbpf_program_stats(const struct evbpf_program *prog,
 	return 0;
 }
 
-#define OPT(opts, field) ((opts)->sz >= offsetof(struct evbpf_test_run_opts, field) + sizeof((opts)->field))
+#define OPT(opts, field)                                                                           \
+	((opts)->sz >= offsetof(struct evbpf_test_run_opts, field) + sizeof((opts)->field))
 
-EVBPF_API int evbpf_program_test_run(struct evbpf_program *prog,
-				     struct evbpf_test_run_opts *opts)
+EVBPF_API int evbpf_program_test_run(struct evbpf_program *prog, struct evbpf_test_run_opts *opts)
 {
 	union bpf_attr attr;
 	int err;
@@ -305,7 +362,7 @@ EVBPF_API int evbpf_program_test_run(struct evbpf_program *prog,
 	err = evbpf__bpf(BPF_PROG_TEST_RUN, &attr, sizeof(attr));
 	if (err)
 		return evbpf__err(err, "prog '%s': BPF_PROG_TEST_RUN: %s", prog->name,
-				  evbpf_strerror(err));
+		                  evbpf_strerror(err));
 	if (OPT(opts, retval))
 		opts->retval = attr.test.retval;
 	if (OPT(opts, duration_ns))

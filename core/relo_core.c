@@ -947,6 +947,12 @@ int evbpf__core_calc(const char *prog_name, int relo_idx, const struct evbpf_btf
 	res->orig_sz = lv.byte_sz;
 	res->orig_type_id = lv.type_id;
 	res->validate = lv.validate;
+	if (relo->kind == EVBPF_CORE_ENUMVAL_VALUE) {
+		const struct btf_type *et = evbpf__btf_type(local, lspec.acc[0].type_id);
+
+		res->orig_any_sign = et && evbpf__btf_kind(et) == BTF_KIND_ENUM &&
+		                     !BTF_INFO_KFLAG(et->info);
+	}
 
 	if (relo->kind == EVBPF_CORE_TYPE_ID_LOCAL) {
 		res->new_val = relo->type_id;
@@ -1145,7 +1151,9 @@ int evbpf__core_patch(const char *prog_name, int relo_idx, struct bpf_insn *insn
 			                  "ld_imm64",
 			                  prog_name, relo_idx, res->spec, idx);
 		imm = (uint32_t)insn[0].imm | ((uint64_t)(uint32_t)insn[1].imm << 32);
-		if (res->validate && imm != res->orig_val)
+		if (res->validate && imm != res->orig_val &&
+		    !(res->orig_any_sign &&
+		      imm == (uint64_t)(int64_t)(int32_t)(uint32_t)res->orig_val))
 			return evbpf__err(-EINVAL,
 			                  "prog '%s': relo #%d %s: insn #%u holds %llu, "
 			                  "expected %llu",
