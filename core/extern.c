@@ -125,6 +125,63 @@ static int kcfg_classify(struct evbpf_object *obj, struct evbpf_extern *e, uint3
 	                  obj->name, e->name);
 }
 
+/* libbpf's order of .kconfig variables in the map: largest alignment
+ * first, then smallest size, then by name. Following it keeps the
+ * offsets in the instructions and the map's size the same as libbpf's. */
+struct kcfg_slot {
+	struct evbpf_extern *e;
+	int align;
+};
+
+static int cmp_kcfg_slot(const void *pa, const void *pb)
+{
+	const struct kcfg_slot *a = pa, *b = pb;
+
+	if (a->align != b->align)
+		return a->align > b->align ? -1 : 1;
+	if (a->e->kcfg_size != b->e->kcfg_size)
+		return a->e->kcfg_size < b->e->kcfg_size ? -1 : 1;
+	return strcmp(a->e->name, b->e->name);
+}
+
+/* Give every .kconfig extern its offset; *sizep is where the last ends. */
+static int layout_kconfig(struct evbpf_object *obj, uint32_t *sizep)
+{
+	struct evbpf_object_btfx *x = obj->btfx;
+	struct kcfg_slot *slots;
+	size_t n = 0;
+	uint32_t off = 0;
+
+	slots = calloc(x->nr_exts + 1, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->nr_exts; i++) {
+		struct evbpf_extern *e = &x->exts[i];
+		int align;
+
+		if (e->type != EVBPF_EXT_KCFG)
+			continue;
+		align = evbpf__btf_align(obj->btf, evbpf__btf_type(obj->btf, e->btf_id)->type);
+		slots[n++] = (struct kcfg_slot){e, align > 0 ? align : 1};
+	}
+	qsort(slots, n, sizeof(*slots), cmp_kcfg_slot);
+	for (size_t i = 0; i < n; i++) {
+		off = (uint32_t)evbpf__roundup(off, (size_t)slots[i].align);
+		slots[i].e->kcfg_off = off;
+		off += slots[i].e->kcfg_size;
+	}
+	free(slots);
+	*sizep = off;
+	return 0;
+}
+
+static int cmp_secinfo_off(const void *pa, const void *pb)
+{
+	const struct btf_var_secinfo *a = pa, *b = pb;
+
+	return a->offset < b->offset ? -1 : a->offset > b->offset;
+}
+
 static int add_kconfig_map(struct evbpf_object *obj, uint32_t size)
 {
 	/* No ELF section: externs have none. */
@@ -196,6 +253,8 @@ static int fixup_btf(struct evbpf_object *obj, uint32_t kcfg_size)
 			if (var && evbpf__btf_kind(var) == BTF_KIND_VAR)
 				((struct btf_var *)(var + 1))->linkage = BTF_VAR_GLOBAL_ALLOCATED;
 		}
+		/* The kernel wants a DATASEC's variables in offset order. */
+		qsort(v, evbpf__btf_vlen(t), sizeof(*v), cmp_secinfo_off);
 	}
 	ds = evbpf__btf_find(btf, KSYMS_SEC, BTF_KIND_DATASEC);
 	if (ds < 0)
@@ -213,7 +272,8 @@ static int fixup_btf(struct evbpf_object *obj, uint32_t kcfg_size)
 				struct btf_type t;
 				struct btf_var v;
 			} rec;
-			int name = evbpf__btf_add_str(btf, "__evbpf_ksym_placeholder");
+			/* libbpf's name for it: the BTF stays byte-identical. */
+			int name = evbpf__btf_add_str(btf, "dummy_ksym");
 
 			if (name < 0)
 				return name;
@@ -333,32 +393,10 @@ int evbpf__externs_collect(struct evbpf_object *obj)
 			e->type = EVBPF_EXT_KSYM_VAR;
 	}
 
-	/* Lay out the .kconfig map in DATASEC order (the kernel wants the
-	 * DATASEC's variables sorted by offset), each at its alignment. */
 	if (any_kcfg) {
-		int ds = evbpf__btf_find(obj->btf, KCFG_SEC, BTF_KIND_DATASEC);
-		const struct btf_type *dst = evbpf__btf_type(obj->btf, (uint32_t)ds);
-		const struct btf_var_secinfo *v = (const struct btf_var_secinfo *)(dst + 1);
-
-		for (uint16_t j = 0; j < evbpf__btf_vlen(dst); j++) {
-			for (size_t i = 0; i < x->nr_exts; i++) {
-				struct evbpf_extern *e = &x->exts[i];
-				int align;
-
-				if (e->type != EVBPF_EXT_KCFG || e->btf_id != v[j].type)
-					continue;
-				align = evbpf__btf_align(
-				    obj->btf, evbpf__btf_type(obj->btf, e->btf_id)->type);
-				if (align <= 0)
-					align = 1;
-				kcfg_off = (uint32_t)evbpf__roundup(kcfg_off, (size_t)align);
-				e->kcfg_off = kcfg_off;
-				kcfg_off += e->kcfg_size;
-			}
-		}
-	}
-	if (any_kcfg) {
-		kcfg_off = (uint32_t)evbpf__roundup(kcfg_off, 8);
+		err = layout_kconfig(obj, &kcfg_off);
+		if (err)
+			return err;
 		err = add_kconfig_map(obj, kcfg_off);
 		if (err)
 			return err;

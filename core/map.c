@@ -324,6 +324,30 @@ static int init_legacy_maps(struct evbpf_object *obj)
 /* ---------------------------------------------------------- global data */
 
 /*
+ * Whether a data section's DATASEC holds a variable that is not static:
+ * only then is its map created mmapable, as libbpf does (a section of
+ * static and __hidden variables only, or one without BTF, such as
+ * .rodata.str1.1, is not user-visible and is not mapped).
+ */
+static bool has_visible_var(const struct evbpf_object *obj, uint32_t ds_id)
+{
+	const struct btf_type *ds = ds_id ? evbpf__btf_type(obj->btf, ds_id) : NULL;
+	const struct btf_var_secinfo *v;
+
+	if (!ds || evbpf__btf_kind(ds) != BTF_KIND_DATASEC)
+		return false;
+	v = (const struct btf_var_secinfo *)(ds + 1);
+	for (uint16_t i = 0; i < evbpf__btf_vlen(ds); i++) {
+		const struct btf_type *var = evbpf__btf_type(obj->btf, v[i].type);
+
+		if (var && evbpf__btf_kind(var) == BTF_KIND_VAR &&
+		    ((const struct btf_var *)(var + 1))->linkage != BTF_VAR_STATIC)
+			return true;
+	}
+	return false;
+}
+
+/*
  * The kernel name of a global data map, as libbpf 1.x gives it (tools
  * look maps up by these names, and bpftool shows them):
  *  - .data, .rodata, .bss, .kconfig (one dot): as much of the object
@@ -367,7 +391,7 @@ struct evbpf_map *evbpf__object_add_data_map(struct evbpf_object *obj, const cha
 	map->key_size = sizeof(uint32_t);
 	map->value_size = size;
 	map->max_entries = 1;
-	map->map_flags = BPF_F_MMAPABLE | extra_flags;
+	map->map_flags = extra_flags;
 	map->init_size = size;
 	map->init_data = calloc(1, size ? size : 1);
 	if (!map->init_data)
@@ -377,6 +401,8 @@ struct evbpf_map *evbpf__object_add_data_map(struct evbpf_object *obj, const cha
 		if (ds > 0)
 			map->btf_value_type_id = (uint32_t)ds;
 	}
+	if (has_visible_var(obj, map->btf_value_type_id))
+		map->map_flags |= BPF_F_MMAPABLE;
 	return map;
 }
 
