@@ -30,6 +30,9 @@ struct evbpf_extern {
 	enum evbpf_ext_type type;
 	bool weak;
 	bool resolved;
+	/* A function declared extern without __ksym: most likely a BPF
+	 * function of another object, meant to be linked in first. */
+	bool not_ksym;
 	uint32_t btf_id; /* the VAR or FUNC in the object's BTF */
 	/* .kconfig */
 	enum evbpf_kcfg_type kcfg_type;
@@ -52,6 +55,7 @@ struct evbpf_kmod_btf {
 struct evbpf_poison {
 	uint32_t insn; /* in the linked program */
 	int relo_idx;
+	uint32_t kind; /* enum evbpf_core_kind: which guard to suggest */
 	char spec[256];
 };
 

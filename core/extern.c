@@ -376,8 +376,10 @@ int evbpf__externs_collect(struct evbpf_object *obj)
 			continue;
 		}
 		id = find_in_datasec(obj->btf, KSYMS_SEC, name);
-		if (id < 0) /* an extern function not in .ksyms (older clang) */
+		if (id < 0) { /* an extern function not in .ksyms (older clang) */
 			id = evbpf__btf_find(obj->btf, name, BTF_KIND_FUNC);
+			e->not_ksym = true;
+		}
 		if (id < 0)
 			return evbpf__err(-EINVAL,
 			                  "object '%s': extern '%s' is neither __kconfig "
@@ -871,6 +873,13 @@ int evbpf__externs_resolve_ksyms(struct evbpf_object *obj)
 	for (size_t i = 0; i < x->nr_exts; i++) {
 		struct evbpf_extern *e = &x->exts[i];
 
+		if (e->type == EVBPF_EXT_KFUNC && e->not_ksym && !e->resolved && !e->weak)
+			return evbpf__err(-ESRCH,
+			                  "object '%s': extern function '%s' is defined neither in "
+			                  "this object nor in the kernel: a BPF function of another "
+			                  "object must be linked into this one first (bpftool gen "
+			                  "object out.o a.o b.o); a kfunc would be declared __ksym",
+			                  obj->name, e->name);
 		if (e->type != EVBPF_EXT_KCFG && !e->resolved && !e->weak)
 			return evbpf__err(
 			    -ESRCH, "object '%s': %s '%s' not found in the kernel%s", obj->name,

@@ -306,8 +306,23 @@ static int init_legacy_maps(struct evbpf_object *obj)
 			return evbpf__err(-EINVAL, "map '%s': legacy definition has %llu bytes, "
 						   "fewer than 16",
 					  name, (unsigned long long)sym->st_size);
+		if (sym->st_value > s->size || sym->st_size > s->size - sym->st_value)
+			return evbpf__err(-EINVAL, "map '%s': legacy definition lies outside the "
+						   "maps section",
+					  name);
 		n = sym->st_size < sizeof(def) ? sym->st_size : sizeof(def);
 		memcpy(&def, s->data + sym->st_value, n);
+		/* Fields past the five evbpf knows (iproute2's id, pinning,
+		 * inner map...) mean something it would silently ignore:
+		 * refuse them unless they are zero, as libbpf does. */
+		for (size_t b = sizeof(def); b < sym->st_size; b++)
+			if (s->data[sym->st_value + b])
+				return evbpf__err(-EINVAL, "map '%s': legacy definition has %llu "
+							   "bytes, and those past the first %zu (type, "
+							   "key_size, value_size, max_entries, "
+							   "map_flags) are not zero: unknown options",
+						  name, (unsigned long long)sym->st_size,
+						  sizeof(def));
 		map = add_map(obj, name, EVBPF_MAP_LEGACY, sec_idx, sym->st_value);
 		if (!map)
 			return -ENOMEM;

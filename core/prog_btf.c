@@ -148,7 +148,7 @@ static size_t with_modules(const struct evbpf_btf **targets, size_t max)
 }
 
 static int remember_poison(struct evbpf_object_btfx *x, uint32_t insn, int relo_idx,
-                           const char *spec)
+                           uint32_t kind, const char *spec)
 {
 	struct evbpf_poison *n = realloc(x->poisons, (x->nr_poisons + 1) * sizeof(*n));
 
@@ -157,6 +157,7 @@ static int remember_poison(struct evbpf_object_btfx *x, uint32_t insn, int relo_
 	x->poisons = n;
 	n[x->nr_poisons].insn = insn;
 	n[x->nr_poisons].relo_idx = relo_idx;
+	n[x->nr_poisons].kind = kind;
 	snprintf(n[x->nr_poisons].spec, sizeof(n->spec), "%s", spec);
 	x->nr_poisons++;
 	return 0;
@@ -167,6 +168,24 @@ static int remember_poison(struct evbpf_object_btfx *x, uint32_t insn, int relo_
  * unknown helper ("123: (85) call unknown#195896080"). Say which CO-RE
  * relocation that was and what it tried to access.
  */
+/* The bpf_core_read.h macro that tells, at run time, whether a
+ * relocation of this kind can be satisfied. */
+static const char *guard_for(uint32_t kind)
+{
+	switch (kind) {
+	case EVBPF_CORE_ENUMVAL_EXISTS:
+	case EVBPF_CORE_ENUMVAL_VALUE:
+		return "bpf_core_enum_value_exists()";
+	case EVBPF_CORE_TYPE_ID_TARGET:
+	case EVBPF_CORE_TYPE_EXISTS:
+	case EVBPF_CORE_TYPE_SIZE:
+	case EVBPF_CORE_TYPE_MATCHES:
+		return "bpf_core_type_exists()";
+	default:
+		return "bpf_core_field_exists()";
+	}
+}
+
 static void explain_poison(struct evbpf_program *prog)
 {
 	struct evbpf_object_btfx *x = prog->obj->btfx;
@@ -189,9 +208,9 @@ static void explain_poison(struct evbpf_program *prog)
 			continue;
 		snprintf(msg, sizeof(msg),
 		         "\nprog '%s': insn %u is CO-RE relo #%d %s, which the kernel's BTF cannot "
-		         "satisfy; guard it with bpf_core_field_exists()/bpf_core_type_exists()",
+		         "satisfy; guard it with %s",
 		         prog->name, x->poisons[i].insn, x->poisons[i].relo_idx,
-		         x->poisons[i].spec);
+		         x->poisons[i].spec, guard_for(x->poisons[i].kind));
 		evbpf__errmsg_append(msg);
 		return;
 	}
@@ -254,7 +273,7 @@ static int apply_core(struct evbpf_program *prog)
 				return err;
 			if (res.poison) {
 				err = remember_poison(obj->btfx, pc->dst_off + (idx - pc->src_off),
-				                      (int)i, res.spec);
+				                      (int)i, relo.kind, res.spec);
 				if (err)
 					return err;
 			}

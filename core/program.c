@@ -181,6 +181,13 @@ EVBPF_API int evbpf_program_load(struct evbpf_program *prog)
 	err = evbpf__struct_ops_check_prog(prog);
 	if (err)
 		return err;
+	if (prog->prog_type == BPF_PROG_TYPE_EXT && prog->attach_prog_fd < 0)
+		return evbpf__err(-EINVAL,
+				  "prog '%s' (section '%s'): a freplace program replaces a function "
+				  "of a loaded BPF program, and none was given: call "
+				  "evbpf_program_set_attach_target(prog, target_prog_fd, \"func\") "
+				  "before loading",
+				  prog->name, prog->sec_name);
 	err = evbpf__program_resolve_attach_btf(prog);
 	if (err)
 		return err;

@@ -981,6 +981,38 @@ static void test_legacy_map_too_small(void **st)
 	free(b);
 }
 
+/* A legacy definition with two more fields (iproute2's id and pinning, as
+ * cilium's invalid_map has): accepted while they are zero, refused with a
+ * message when they say something. */
+static void test_legacy_map_extra_fields(void **st)
+{
+	uint32_t def[7] = {BPF_MAP_TYPE_ARRAY, 4, 8, 16, 0, 0, 0};
+	struct elf_builder *b;
+	size_t size;
+	uint8_t *buf;
+
+	for (int pass = 0; pass < 2; pass++) {
+		int code, maps;
+
+		def[6] = pass; /* pinning */
+		b = eb_new();
+		code = eb_add_code(b, "xdp", prog_ldimm64, 4);
+		maps = eb_add_sec(b, "maps", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, def, sizeof(def));
+		eb_add_sec(b, "license", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, "GPL", 4);
+		eb_add_sym(b, "prog", code, 0, sizeof(prog_ldimm64), STB_GLOBAL, STT_FUNC);
+		eb_add_sym(b, "m", maps, 0, sizeof(def), STB_GLOBAL, STT_OBJECT);
+		buf = eb_finish(b, &size);
+		if (pass == 0)
+			expect_ok(buf, size);
+		else
+			expect_fail_err(buf, size, -EINVAL,
+			                "map 'm': legacy definition has 28 bytes, and those past "
+			                "the first 20");
+		free(buf);
+		free(b);
+	}
+}
+
 /* ----------------------------------------------- truncation, bit flips */
 
 static uint8_t *read_fixture(const char *name, size_t *size)
@@ -1192,6 +1224,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_perf_array_absurd_sizes),
 	    cmocka_unit_test(test_map_value_type_too_large),
 	    cmocka_unit_test(test_legacy_map_too_small),
+	    cmocka_unit_test(test_legacy_map_extra_fields),
 	    cmocka_unit_test(test_truncated_at_every_length),
 	    cmocka_unit_test(test_random_bit_flips),
 	    cmocka_unit_test(test_inspect_bad_file),
