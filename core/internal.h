@@ -399,6 +399,12 @@ struct evbpf_map {
 	bool reused;
 	bool pinned_new; /* pinned by this load (undone if the load fails) */
 	struct evbpf_struct_ops *st_ops; /* EVBPF_MAP_STRUCT_OPS only (struct_ops.c) */
+	/* The arena holding .addr_space.1 globals (arena.c): their initial
+	 * bytes go at arena_data_off, in the last pages of the arena, which
+	 * stays mapped at arena_mem while the map lives. */
+	uint32_t arena_data_off;
+	void *arena_mem;
+	size_t arena_mem_size;
 };
 
 struct evbpf_object {
@@ -428,6 +434,8 @@ struct evbpf_object {
 	 * them (false when it had to be sanitized for a pre-5.0 kernel). */
 	bool btf_func_info;
 	struct evbpf_object_btfx *btfx; /* .BTF.ext, externs, CO-RE targets */
+	size_t arena_sec;  /* .addr_space.1 (arena globals), or 0 */
+	int arena_map;     /* the arena map they live in, or -1 */
 };
 
 /* core/map.c */
@@ -470,6 +478,13 @@ EVBPF_HIDDEN int evbpf__struct_ops_check_prog(const struct evbpf_program *prog);
 /* The struct_ops map holding prog in one of its members, or NULL. */
 EVBPF_HIDDEN struct evbpf_map *evbpf__struct_ops_map_of(const struct evbpf_program *prog);
 EVBPF_HIDDEN void evbpf__struct_ops_free(struct evbpf_map *map);
+
+/* core/arena.c: globals in .addr_space.1 live in the object's arena map.
+ * init finds both at open; fill maps the new arena and writes their
+ * initial bytes; release unmaps it. */
+EVBPF_HIDDEN int evbpf__object_init_arena(struct evbpf_object *obj);
+EVBPF_HIDDEN int evbpf__arena_fill(struct evbpf_map *map);
+EVBPF_HIDDEN void evbpf__arena_release(struct evbpf_map *map);
 
 /* core/relo.c */
 EVBPF_HIDDEN int evbpf__object_collect_relos(struct evbpf_object *obj);

@@ -507,6 +507,8 @@ int evbpf__object_init_maps(struct evbpf_object *obj)
 		err = init_data_maps(obj);
 	if (!err)
 		err = evbpf__object_init_struct_ops(obj);
+	if (!err)
+		err = evbpf__object_init_arena(obj);
 	if (err)
 		return err;
 	for (size_t i = 0; i < obj->nr_maps; i++) {
@@ -631,6 +633,13 @@ int evbpf__map_create_kernel(struct evbpf_map *map)
 				  map->max_entries, map->map_flags, evbpf_strerror(fd),
 				  evbpf__memlock_hint(fd));
 	map->fd = fd;
+	if (map->type == EVBPF_BPF_MAP_TYPE_ARENA && obj && obj->arena_map == (int)(map - obj->maps)) {
+		err = evbpf__arena_fill(map);
+		if (err) {
+			evbpf__close_fd(&map->fd);
+			return err;
+		}
+	}
 	if (map->origin == EVBPF_MAP_DATA || map->origin == EVBPF_MAP_KCONFIG) {
 		err = fill_global_data(map);
 		if (err) {
@@ -667,6 +676,7 @@ int evbpf__map_fill_slots(struct evbpf_map *map)
 
 void evbpf__map_release(struct evbpf_map *map)
 {
+	evbpf__arena_release(map);
 	evbpf__close_fd(&map->fd);
 	evbpf__struct_ops_free(map);
 	free(map->name);

@@ -318,6 +318,7 @@ static int object_open(const void *data, size_t size, const char *path,
 		return -ENOMEM;
 	obj->btf_fd = -1;
 	obj->text_code_sec = -1;
+	obj->arena_map = -1;
 	name = opts && opts->sz > offsetof(struct evbpf_open_opts, object_name) &&
 			       opts->object_name
 		       ? opts->object_name
@@ -610,8 +611,10 @@ int evbpf__object_create_maps(struct evbpf_object *obj)
 err:
 	evbpf__object_unpin_new_maps(obj);
 	for (size_t i = 0; i < obj->nr_maps; i++)
-		if (!obj->maps[i].reused)
+		if (!obj->maps[i].reused) {
+			evbpf__arena_release(&obj->maps[i]);
 			evbpf__close_fd(&obj->maps[i].fd);
+		}
 	/* The BTF loaded for these maps goes with them. */
 	if (btf_here)
 		evbpf__close_fd(&obj->btf_fd);
@@ -730,8 +733,10 @@ err:
 	if (!maps_before) {
 		evbpf__object_unpin_new_maps(obj);
 		for (i = 0; i < obj->nr_maps; i++)
-			if (!obj->maps[i].reused)
+			if (!obj->maps[i].reused) {
+				evbpf__arena_release(&obj->maps[i]);
 				evbpf__close_fd(&obj->maps[i].fd);
+			}
 		obj->maps_created = false;
 	}
 	if (!btf_before)

@@ -127,6 +127,13 @@ static int record_relo(struct evbpf_object *obj, struct evbpf_code_sec *cs, size
 		r->kind = EVBPF_RELO_SUBPROG_ADDR;
 		return 0;
 	}
+	if (obj->arena_sec && shndx == obj->arena_sec) {
+		/* A global in the arena: the arena's address plus where the
+		 * section's bytes were put in it (arena.c). */
+		r->kind = EVBPF_RELO_MAP_VALUE;
+		r->map_idx = obj->arena_map;
+		return 0;
+	}
 	if (sym_type != STT_SECTION) {
 		idx = find_map_at(obj, shndx, sym->st_value);
 		if (idx >= 0) {
@@ -409,7 +416,7 @@ static int apply_relo(struct linker *l, const struct evbpf_reloc *r, uint32_t ds
 					  (unsigned long long)((uint64_t)insn[0].imm + r->sym_off),
 					  map->name);
 		insn[0].src_reg = BPF_PSEUDO_MAP_VALUE;
-		insn[1].imm = (int32_t)(insn[0].imm + (int64_t)r->sym_off);
+		insn[1].imm = (int32_t)(insn[0].imm + (int64_t)r->sym_off + map->arena_data_off);
 		insn[0].imm = map->fd;
 		break;
 	case EVBPF_RELO_CALL:

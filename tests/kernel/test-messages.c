@@ -47,12 +47,12 @@ static void test_core_enum_hint(void **st)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_extern_function_of_another_object,
-						obj_state_setup, obj_state_teardown),
-		cmocka_unit_test_setup_teardown(test_freplace_without_target, obj_state_setup,
-						obj_state_teardown),
-		cmocka_unit_test_setup_teardown(test_core_enum_hint, obj_state_setup,
-						obj_state_teardown),
+	    cmocka_unit_test_setup_teardown(test_extern_function_of_another_object, obj_state_setup,
+	                                    obj_state_teardown),
+	    cmocka_unit_test_setup_teardown(test_freplace_without_target, obj_state_setup,
+	                                    obj_state_teardown),
+	    cmocka_unit_test_setup_teardown(test_core_enum_hint, obj_state_setup,
+	                                    obj_state_teardown),
 	};
 
 	return RUN_TESTS(tests, NULL, NULL);
