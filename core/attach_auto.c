@@ -9,6 +9,7 @@
  *   ksyscall/NAME, kretsyscall/NAME        kprobe on the syscall's entry
  *   uprobe/BINARY:SYMBOL[+OFF], uretprobe/...   uprobe (likewise), any process
  *   iter/NAME                              iterator link
+ *   struct_ops/NAME                        its .struct_ops map, registered
  *
  * Everything else needs something the section cannot say (an interface, a
  * cgroup, a socket, a map) and is refused with the typed function to use.

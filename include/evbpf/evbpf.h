@@ -323,7 +323,9 @@ EVBPF_API int evbpf_program_test_run(struct evbpf_program *prog,
 /*
  * Attach by what the section name says (tracepoint/CAT/NAME, raw_tp/NAME,
  * uprobe/BINARY:SYMBOL, ...). -ENOTSUP with a message when the section does
- * not carry enough to attach; use a typed attach function then.
+ * not carry enough to attach; use a typed attach function then. A
+ * struct_ops program registers the .struct_ops map that holds it
+ * (evbpf_map_attach_struct_ops(); one registration shared by its programs).
  */
 EVBPF_API int evbpf_program_attach(struct evbpf_program *prog, struct evbpf_link **linkp);
 
