@@ -97,8 +97,16 @@ static bool enc_int_value(struct encoder *e, napi_value v, bool is_signed, uint6
 
 static bool put_bits(struct encoder *e, uint64_t bit, unsigned int nbits, uint64_t val)
 {
+	char bits[16];
+
 	if (nbits == 0 || nbits > 64 || bit + nbits > (uint64_t)e->size * 8)
 		return enc_fail(e, "%s", "value lies past the end of the buffer");
+	/* Unsigned values must fit the width, negative ones its signed range. */
+	if (nbits < 64 && (val >> nbits) != 0 &&
+	    !((int64_t)val < 0 && (int64_t)val >= -((int64_t)1 << (nbits - 1)))) {
+		snprintf(bits, sizeof(bits), "%u", nbits);
+		return enc_fail(e, "value does not fit in %s bits", bits);
+	}
 	for (unsigned int i = 0; i < nbits; i++) {
 		uint64_t b = bit + i;
 
