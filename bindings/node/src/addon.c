@@ -7,6 +7,7 @@
  * native handle as their first argument. Handles are type-tagged so that a
  * stray object passed from JavaScript is rejected instead of unwrapped.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -816,6 +817,26 @@ out:
 
 /* ------------------------------------------------------------ module */
 
+/*
+ * Node unloads an addon (dlclose) when the last environment that loaded it
+ * goes away, e.g. a worker that alone required evbpf. libuv runs the close
+ * callbacks of the handles closed at teardown, and completions of off-loop
+ * map dumps still in flight, after that: they would jump into unmapped
+ * code. Loading ourselves once more with RTLD_NODELETE keeps the code
+ * mapped for the life of the process.
+ */
+static void pin_addon(void)
+{
+	static int pinned;
+	Dl_info info;
+
+	if (pinned)
+		return;
+	if (dladdr((void *)pin_addon, &info) && info.dli_fname &&
+	    dlopen(info.dli_fname, RTLD_LAZY | RTLD_NODELETE | RTLD_NOLOAD))
+		pinned = 1;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 {
 	static const struct {
@@ -861,6 +882,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 		return NULL;
 	}
 	napi_add_env_cleanup_hook(env, addon_cleanup, a);
+	pin_addon();
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
 		napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &fn);
 		napi_set_named_property(env, exports, fns[i].name, fn);
