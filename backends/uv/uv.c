@@ -37,7 +37,7 @@ struct uv_reactor_node {
 struct uv_reactor {
 	struct evbpf_reactor base;
 	uv_loop_t *loop;
-	int unref; /* handles do not keep the loop alive */
+	int unref;                   /* handles do not keep the loop alive */
 	struct uv_reactor_node open; /* list head */
 };
 

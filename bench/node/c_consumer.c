@@ -24,8 +24,8 @@ static unsigned char packet[64];
 
 static void produce(void)
 {
-	struct evbpf_test_run_opts o = {.sz = sizeof(o), .data_in = packet,
-	                                .data_size_in = sizeof(packet), .repeat = CHUNK};
+	struct evbpf_test_run_opts o = {
+	    .sz = sizeof(o), .data_in = packet, .data_size_in = sizeof(packet), .repeat = CHUNK};
 
 	if (evbpf_program_test_run(prog, &o)) {
 		fprintf(stderr, "test run: %s\n", evbpf_errmsg());

@@ -44,7 +44,8 @@ napi_value throw_errno(napi_env env, int err, bool use_errmsg, const char *fmt, 
 	if (n < 0)
 		n = 0;
 	if ((size_t)n < sizeof(msg))
-		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", *detail ? detail : evbpf_strerror(err));
+		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s",
+		         *detail ? detail : evbpf_strerror(err));
 	napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &code);
 	napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text);
 	napi_create_error(env, code, text, &e);
@@ -126,7 +127,8 @@ bool arg_bool(napi_env env, napi_value v, bool def, bool *out)
 		*out = def;
 		return true;
 	}
-	return napi_coerce_to_bool(env, v, &v) == napi_ok && napi_get_value_bool(env, v, out) == napi_ok;
+	return napi_coerce_to_bool(env, v, &v) == napi_ok &&
+	       napi_get_value_bool(env, v, out) == napi_ok;
 }
 
 bool bytes_of(napi_env env, napi_value v, void **data, size_t *size)
@@ -336,7 +338,8 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 			return NULL;
 		opts.object_name = name;
 	}
-	if (!arg_uint32(env, opt_get(env, argv[1], "logLevel"), 0, &opts.log_level, "opts.logLevel"))
+	if (!arg_uint32(env, opt_get(env, argv[1], "logLevel"), 0, &opts.log_level,
+	                "opts.logLevel"))
 		return NULL;
 	if (bytes_of(env, argv[0], &data, &size)) {
 		err = evbpf_object_open_mem(data, size, &opts, &obj);
@@ -459,10 +462,11 @@ static napi_value js_set_global(napi_env env, napi_callback_info info)
 	}
 	err = codec_global_type(nobject_btf(o), name, &type_id, &size);
 	if (err)
-		return throw_errno(env, err, false,
-		                   "setGlobal '%s': no such global in the object's BTF (pass a Buffer "
-		                   "for objects without BTF)",
-		                   name);
+		return throw_errno(
+		    env, err, false,
+		    "setGlobal '%s': no such global in the object's BTF (pass a Buffer "
+		    "for objects without BTF)",
+		    name);
 	buf = calloc(1, size);
 	if (!buf)
 		return throw_errno(env, -ENOMEM, false, "setGlobal '%s'", name);
@@ -495,7 +499,8 @@ static napi_value js_get_global(napi_env env, napi_callback_info info)
 		return NULL;
 	err = codec_global_type(nobject_btf(o), name, &type_id, &size);
 	if (err)
-		return throw_errno(env, err, false, "getGlobal '%s': no such global in the BTF", name);
+		return throw_errno(env, err, false, "getGlobal '%s': no such global in the BTF",
+		                   name);
 	buf = calloc(1, size);
 	if (!buf)
 		return throw_errno(env, -ENOMEM, false, "getGlobal '%s'", name);
@@ -564,7 +569,8 @@ static int attach_one(napi_env env, struct nobject *o, struct evbpf_program *p, 
 	if (err == -ENOTSUP && skip_unknown)
 		return 0;
 	if (err) {
-		throw_errno(env, err, true, "attach '%s' (section %s)", name, evbpf_program_section(p));
+		throw_errno(env, err, true, "attach '%s' (section %s)", name,
+		            evbpf_program_section(p));
 		return err;
 	}
 	err = add_link(o, link, name);
@@ -716,8 +722,8 @@ static napi_value js_map_get(napi_env env, napi_callback_info info)
 	else if (err)
 		throw_errno(env, err, true, "map '%s': lookup", c.name);
 	else
-		out = codec_map_value(env, c.map, c.btf, map_btf_value(c.map), c.value, c.value_size,
-		                      decode, false);
+		out = codec_map_value(env, c.map, c.btf, map_btf_value(c.map), c.value,
+		                      c.value_size, decode, false);
 out:
 	map_call_done(&c);
 	return out;
@@ -799,8 +805,8 @@ static napi_value js_map_keys(napi_env env, napi_callback_info info)
 		}
 		first = false;
 		memcpy(c.key, next, c.key_size);
-		v = codec_map_value(env, c.map, c.btf, map_btf_key(c.map), c.key, c.key_size, decode,
-		                    true);
+		v = codec_map_value(env, c.map, c.btf, map_btf_key(c.map), c.key, c.key_size,
+		                    decode, true);
 		if (!v) {
 			out = NULL;
 			break;

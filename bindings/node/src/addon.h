@@ -49,7 +49,7 @@ static inline void list_del(struct list *n)
 	list_init(n);
 }
 
-#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+#define container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
 
 /* One per Node.js environment (the main thread, each worker). */
 struct addon {

@@ -113,7 +113,7 @@ static bool put_bits(struct encoder *e, uint64_t bit, unsigned int nbits, uint64
 		if ((val >> i) & 1)
 			e->buf[b / 8] |= (uint8_t)(1u << (b % 8));
 		else
-			e->buf[b / 8] &= (uint8_t)~(1u << (b % 8));
+			e->buf[b / 8] &= (uint8_t) ~(1u << (b % 8));
 	}
 	return true;
 }
@@ -313,7 +313,8 @@ static bool enc_at(struct encoder *e, uint32_t id, uint64_t bit, unsigned int bi
 			return enc_fail(e, "%s", "struct lies past the end of the buffer");
 		if (bytes_of(e->env, v, &data, &len)) {
 			if (len != t->size)
-				return enc_fail(e, "%s", "Buffer size differs from the struct's size");
+				return enc_fail(e, "%s",
+				                "Buffer size differs from the struct's size");
 			memcpy(e->buf + bit / 8, data, len);
 			return true;
 		}
@@ -347,8 +348,9 @@ napi_value codec_decode(napi_env env, const struct evbpf_btf *btf, uint32_t id, 
 		for (int cpu = 0; cpu < nr_cpus && !err; cpu++) {
 			if (cpu)
 				jbuf_putc(&b, ',');
-			err = json_btf_value(&b, btf, id, (const uint8_t *)data + cpu * per_cpu_slot,
-			                     per_cpu_slot, NULL);
+			err =
+			    json_btf_value(&b, btf, id, (const uint8_t *)data + cpu * per_cpu_slot,
+			                   per_cpu_slot, NULL);
 		}
 		jbuf_putc(&b, ']');
 	} else {
@@ -399,8 +401,8 @@ bool codec_map_bytes(napi_env env, const struct evbpf_btf *btf, uint32_t id, nap
 	}
 	if (!btf || !id) {
 		throw_errno(env, -EINVAL, false,
-		            "map '%s' has no BTF type for its %s: pass a Buffer of %zu bytes", map_name,
-		            what, size);
+		            "map '%s' has no BTF type for its %s: pass a Buffer of %zu bytes",
+		            map_name, what, size);
 		return false;
 	}
 	snprintf(ctx, sizeof(ctx), "map '%s' %s", map_name, what);
@@ -412,9 +414,10 @@ napi_value codec_map_value(napi_env env, const struct evbpf_map *map, const stru
 {
 	napi_value out;
 	uint32_t t = evbpf_map_type(map);
-	bool per_cpu = !is_key && (t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_PERCPU_ARRAY ||
-	                           t == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
-	                           t == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE);
+	bool per_cpu =
+	    !is_key &&
+	    (t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	     t == BPF_MAP_TYPE_LRU_PERCPU_HASH || t == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE);
 
 	if (decode && btf && id) {
 		size_t slot = per_cpu ? ((evbpf_map_value_size(map) + 7) & ~(size_t)7) : 0;

@@ -335,8 +335,7 @@ static void on_perf_lost(void *ctx, int cpu, uint64_t lost)
 	scope_close(c, &s);
 }
 
-static napi_value snapshot_keys(struct nconsumer *c, const uint8_t *keys, size_t n,
-                                size_t key_size)
+static napi_value snapshot_keys(struct nconsumer *c, const uint8_t *keys, size_t n, size_t key_size)
 {
 	napi_env env = c->a->env;
 	const struct evbpf_btf *btf = nobject_btf(c->o);
@@ -372,8 +371,8 @@ static void on_snapshot(void *ctx, const struct evbpf_map_snapshot *snap)
 	napi_set_named_property(env, out, "delta", v);
 	napi_create_array_with_length(env, snap->count, &entries);
 	for (size_t i = 0; i < snap->count && !failed; i++) {
-		k = codec_map_value(env, c->map, btf, map_btf_key(c->map), keys + i * snap->key_size,
-		                    snap->key_size, c->decode, true);
+		k = codec_map_value(env, c->map, btf, map_btf_key(c->map),
+		                    keys + i * snap->key_size, snap->key_size, c->decode, true);
 		v = k ? codec_map_value(env, c->map, btf, map_btf_value(c->map),
 		                        values + i * snap->value_size, snap->value_size, c->decode,
 		                        false)
@@ -445,8 +444,8 @@ static struct nconsumer *consumer_new(napi_env env, napi_value *argv, enum consu
 			goto err_free;
 		err = nobject_btf(o) ? json_btf_find_type(nobject_btf(o), spec) : -ENOENT;
 		if (err <= 0) {
-			throw_errno(env, -ENOENT, false, "opts.type: no type '%s' in the object's BTF",
-			            spec);
+			throw_errno(env, -ENOENT, false,
+			            "opts.type: no type '%s' in the object's BTF", spec);
 			goto err_free;
 		}
 		c->forced_type = (uint32_t)err;
@@ -531,7 +530,8 @@ napi_value js_perfbuf(napi_env env, napi_callback_info info)
 	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
 	if (argc < 4)
 		return throw_type(env, "perfbuf(handle, map, onRecord, opts)");
-	if (!arg_uint32(env, opt_get(env, argv[3], "pagesPerCpu"), 64, &pages, "opts.pagesPerCpu") ||
+	if (!arg_uint32(env, opt_get(env, argv[3], "pagesPerCpu"), 64, &pages,
+	                "opts.pagesPerCpu") ||
 	    !arg_uint32(env, opt_get(env, argv[3], "budget"), 0, &opts.budget, "opts.budget") ||
 	    !arg_uint32(env, opt_get(env, argv[3], "drainIntervalMs"), 0, &opts.drain_interval_ms,
 	                "opts.drainIntervalMs"))
