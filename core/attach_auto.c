@@ -5,9 +5,9 @@
  *   tracepoint/CAT/NAME, tp/CAT/NAME       tracepoint
  *   raw_tp/NAME, raw_tracepoint/NAME       raw tracepoint
  *   tp_btf/, fentry/, fexit/, fmod_ret/, lsm/ (and .s)   BTF id from load
- *   kprobe/FUNC[+OFF], kretprobe/FUNC      kprobe PMU
+ *   kprobe/FUNC[+OFF], kretprobe/FUNC      kprobe (PMU, or tracefs without it)
  *   ksyscall/NAME, kretsyscall/NAME        kprobe on the syscall's entry
- *   uprobe/BINARY:SYMBOL[+OFF], uretprobe/...   uprobe PMU, any process
+ *   uprobe/BINARY:SYMBOL[+OFF], uretprobe/...   uprobe (likewise), any process
  *   iter/NAME                              iterator link
  *
  * Everything else needs something the section cannot say (an interface, a
@@ -53,6 +53,11 @@ static int attach_kprobe_sec(struct evbpf_program *prog, struct evbpf_link **lin
 		return evbpf__err(-ENOTSUP,
 		                  "prog '%s': section '%s': multi-kprobes are not "
 		                  "supported by evbpf",
+		                  prog->name, prog->sec_name);
+	if (!*target)
+		return evbpf__err(-ENOTSUP,
+		                  "prog '%s': section '%s' does not say where to attach "
+		                  "(kprobe/FUNC[+OFFSET]); use evbpf_program_attach_kprobe()",
 		                  prog->name, prog->sec_name);
 	if (!strncmp(prog->sec_name, "ksyscall/", 9) ||
 	    !strncmp(prog->sec_name, "kretsyscall/", 12)) {

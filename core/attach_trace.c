@@ -19,7 +19,7 @@
 
 #include "internal.h"
 
-static const char *const default_tracefs_roots[] = {
+const char *const evbpf__tracefs_roots[] = {
     "/sys/kernel/tracing",
     "/sys/kernel/debug/tracing",
     NULL,
@@ -47,7 +47,7 @@ int evbpf__tracefs_event_id(const char *const *roots, const char *category, cons
 		return evbpf__err(-EINVAL, "tracepoint '%s/%s': bad category or name",
 		                  category ? category : "", name ? name : "");
 	if (!roots)
-		roots = default_tracefs_roots;
+		roots = evbpf__tracefs_roots;
 	for (size_t i = 0; roots[i]; i++) {
 		snprintf(path, sizeof(path), "%s/events", roots[i]);
 		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -103,7 +103,7 @@ EVBPF_API int evbpf_program_attach_tracepoint(struct evbpf_program *prog, const 
 		                  "prog '%s': perf_event_open for tracepoint %s/%s (id %d): %s",
 		                  prog->name, category, name, id, evbpf_strerror(pfd));
 	snprintf(desc, sizeof(desc), "tracepoint %s/%s", category, name);
-	return evbpf__attach_perf_fd(prog, pfd, 0, desc, linkp);
+	return evbpf__attach_perf_fd(prog, pfd, 0, EVBPF_PERF_ATTACH_ANY, NULL, desc, linkp);
 }
 
 static int raw_tp_open(int prog_fd, const char *name)

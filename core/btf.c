@@ -90,6 +90,11 @@ static size_t type_extra_size(const struct btf_type *t)
 	}
 }
 
+size_t evbpf__btf_type_rec_size(const struct btf_type *t)
+{
+	return sizeof(*t) + type_extra_size(t);
+}
+
 uint32_t evbpf__btf_type_cnt(const struct evbpf_btf *btf)
 {
 	return btf->start_id + btf->nr_types;
@@ -1155,87 +1160,5 @@ int evbpf__vmlinux_btf(const struct evbpf_btf **btfp)
 		                  "built with CONFIG_DEBUG_INFO_BTF=y is needed)",
 		                  evbpf_strerror(vmlinux_err));
 	*btfp = vmlinux_btf;
-	return 0;
-}
-
-/* ------------------------------------------------------------ sanitizing */
-
-/*
- * Rewrite BTF for a kernel that refused it, as libbpf does: each kind a
- * kernel may not know becomes one it does, of the same record length, so
- * every type keeps its id. TYPE_TAG becomes CONST, DECL_TAG a 1-byte int,
- * FLOAT an empty struct of its size, ENUM64 a union of 8-byte ints named
- * after the enumerators, signed enums unsigned, and global functions
- * static. Only the copy handed to BPF_BTF_LOAD is changed, never the BTF
- * that CO-RE and the map parser read.
- */
-int evbpf__btf_sanitize(struct evbpf_btf *btf)
-{
-	int u64_id = 0;
-
-	if (btf->base)
-		return -ENOTSUP;
-	for (uint32_t i = 0; i < btf->nr_types; i++) {
-		const struct btf_type *t = evbpf__btf_type(btf, btf->start_id + i);
-
-		if (evbpf__btf_kind(t) == BTF_KIND_ENUM64 && !u64_id) {
-			struct {
-				struct btf_type t;
-				uint32_t enc;
-			} rec;
-
-			memset(&rec, 0, sizeof(rec));
-			rec.t.info = (uint32_t)BTF_KIND_INT << 24;
-			rec.t.size = 8;
-			rec.enc = 64;
-			u64_id = evbpf__btf_add_type(btf, &rec, sizeof(rec));
-			if (u64_id < 0)
-				return u64_id;
-		}
-	}
-	for (uint32_t i = 0; i < btf->nr_types; i++) {
-		struct btf_type *t = evbpf__btf_type_mut(btf, btf->start_id + i);
-		uint16_t vlen = evbpf__btf_vlen(t);
-
-		switch (evbpf__btf_kind(t)) {
-		case BTF_KIND_TYPE_TAG:
-			t->name_off = 0;
-			t->info = (uint32_t)BTF_KIND_CONST << 24;
-			break;
-		case BTF_KIND_DECL_TAG:
-			t->name_off = 0;
-			t->info = (uint32_t)BTF_KIND_INT << 24;
-			t->size = 1;
-			*(uint32_t *)(t + 1) = 8; /* 8 bits, no encoding */
-			break;
-		case BTF_KIND_FLOAT:
-			t->name_off = 0;
-			t->info = (uint32_t)BTF_KIND_STRUCT << 24;
-			break;
-		case BTF_KIND_ENUM:
-			t->info &= ~(1u << 31); /* signedness flag */
-			break;
-		case BTF_KIND_ENUM64: {
-			/* btf_enum64 {name, lo, hi} and btf_member {name, type,
-			 * offset} are both 12 bytes. */
-			struct btf_member *m = (struct btf_member *)(t + 1);
-
-			t->info = (uint32_t)BTF_KIND_UNION << 24 | vlen;
-			t->size = 8;
-			for (uint16_t j = 0; j < vlen; j++) {
-				m[j].type = (uint32_t)u64_id;
-				m[j].offset = 0;
-			}
-			break;
-		}
-		case BTF_KIND_FUNC:
-			if (vlen == BTF_FUNC_GLOBAL || vlen == BTF_FUNC_EXTERN)
-				t->info = (uint32_t)BTF_KIND_FUNC << 24 | BTF_FUNC_STATIC;
-			break;
-		default:
-			break;
-		}
-	}
-	drop_index(btf);
 	return 0;
 }

@@ -553,6 +553,10 @@ EVBPF_API int evbpf_probe_feature(enum evbpf_feature feature)
 
 	if ((unsigned)feature >= EVBPF_FEATURE__COUNT)
 		return evbpf__err(-EINVAL, "probe: no feature %d", (int)feature);
+	/* Probes create maps and programs, which raise RLIMIT_MEMLOCK first
+	 * (memlock.c); that asks for MEMCG_ACCOUNT, so it must be settled
+	 * before the lock is taken. */
+	evbpf__memlock_setup();
 	pthread_mutex_lock(&cache_lock);
 	if (cache[feature]) {
 		answer = cache[feature] - 2;

@@ -44,6 +44,10 @@
 #define EVBPF_BPF_NETFILTER 45
 
 #define EVBPF_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* Whether an options struct (size_t sz first) is long enough to hold
+ * field: callers built against an older header pass a smaller sz. */
+#define EVBPF_OPTS_HAS(opts, type, field)                                                         \
+	((opts) && (opts)->sz >= offsetof(type, field) + sizeof((opts)->field))
 #define EVBPF_INSN_SZ ((size_t)sizeof(struct bpf_insn))
 
 static inline size_t evbpf__roundup(size_t x, size_t to)
@@ -98,6 +102,12 @@ EVBPF_HIDDEN int evbpf__probe_load(uint32_t prog_type, uint32_t attach_type,
 				   size_t log_size);
 EVBPF_HIDDEN int evbpf__bpf_btf_load(const void *data, size_t size, char *log, size_t log_size,
 				     uint32_t log_level);
+/* core/memlock.c: on kernels that charge BPF memory to RLIMIT_MEMLOCK
+ * (before 5.11), raise it to infinity, once per process; evbpf__bpf()
+ * calls it before creating maps, programs or BTF. The hint explains an
+ * -EPERM from such a creation when the limit could not be raised ("" otherwise). */
+EVBPF_HIDDEN void evbpf__memlock_setup(void);
+EVBPF_HIDDEN const char *evbpf__memlock_hint(int err);
 /* Close an fd if it is >= 0 and set it to -1. */
 EVBPF_HIDDEN void evbpf__close_fd(int *fd);
 EVBPF_HIDDEN uint64_t evbpf__now_ns(void);
@@ -205,9 +215,26 @@ EVBPF_HIDDEN uint32_t evbpf__btf_member_bitfield_size(const struct btf_type *t, 
  * to non-split BTF; pointers to types and strings become invalid. */
 EVBPF_HIDDEN int evbpf__btf_add_str(struct evbpf_btf *btf, const char *s);
 EVBPF_HIDDEN int evbpf__btf_add_type(struct evbpf_btf *btf, const void *rec, size_t len);
-/* Rewrite kinds an older kernel may not know (type/decl tags, float,
- * enum64, signed enums, global funcs) into ones it does; ids unchanged. */
-EVBPF_HIDDEN int evbpf__btf_sanitize(struct evbpf_btf *btf);
+/* Bytes of a type record: the btf_type and what follows it. */
+EVBPF_HIDDEN size_t evbpf__btf_type_rec_size(const struct btf_type *t);
+
+/* core/btf_sanitize.c: BTF kinds (and flags) a kernel may lack. */
+#define EVBPF_BTF_HAS_FUNC (1u << 0)        /* FUNC, FUNC_PROTO (5.0) */
+#define EVBPF_BTF_HAS_GLOBAL_FUNC (1u << 1) /* non-static FUNC linkage (5.6) */
+#define EVBPF_BTF_HAS_DATASEC (1u << 2)     /* VAR, DATASEC (5.2) */
+#define EVBPF_BTF_HAS_FLOAT (1u << 3)       /* 5.13 */
+#define EVBPF_BTF_HAS_DECL_TAG (1u << 4)    /* 5.16 */
+#define EVBPF_BTF_HAS_TYPE_TAG (1u << 5)    /* 5.17 */
+#define EVBPF_BTF_HAS_ENUM64 (1u << 6)      /* ENUM64, signed ENUM kflag (6.0) */
+#define EVBPF_BTF_HAS_ALL ((1u << 7) - 1)
+/* A copy of btf with every kind missing from have (EVBPF_BTF_HAS_*)
+ * rewritten into kinds the kernel knows, type ids and string offsets
+ * unchanged; *outp is NULL (and 0 returned) when nothing needed it. */
+EVBPF_HIDDEN int evbpf__btf_sanitize(const struct evbpf_btf *btf, uint32_t have,
+				     struct evbpf_btf **outp);
+/* The EVBPF_BTF_HAS_* set of the running kernel, from feature probes;
+ * kinds a probe cannot tell about (-errno) count as present. */
+EVBPF_HIDDEN uint32_t evbpf__btf_kernel_kinds(void);
 
 /*
  * The running kernel's BTF (/sys/kernel/btf/vmlinux), parsed once and
@@ -395,6 +422,9 @@ struct evbpf_object {
 	struct evbpf_map *maps;
 	size_t nr_maps;
 	bool maps_created;
+	/* The BTF in the kernel has FUNC kinds, so func_info can refer to
+	 * them (false when it had to be sanitized for a pre-5.0 kernel). */
+	bool btf_func_info;
 	struct evbpf_object_btfx *btfx; /* .BTF.ext, externs, CO-RE targets */
 };
 
@@ -571,8 +601,11 @@ struct evbpf_link {
 	uint32_t tc_parent, tc_info, tc_handle;
 	bool tc_made_qdisc;
 	evbpf_link_detach_fn detach; /* NULL: closing the fds detaches */
+	/* A tracefs probe event the link created (legacy kprobes and
+	 * uprobes): removed after the fds are closed, or NULL. */
+	struct evbpf_tracefs_probe *tracefs_probe;
 	char *pin_path;
-	char desc[96];       /* "prog 'x' on tracepoint sched/sched_switch" */
+	char desc[160];      /* "prog 'x' on tracepoint sched/sched_switch" */
 };
 
 /* A new link with every fd at -1 and desc formatted; NULL without memory. */
@@ -603,15 +636,49 @@ EVBPF_HIDDEN int evbpf__nl_tc_filter(int ifindex, bool add, uint32_t parent, uin
 /* dup with O_CLOEXEC above stdio; -errno on failure. */
 EVBPF_HIDDEN int evbpf__dup_fd(int fd);
 
-/* core/attach_perf.c: put prog on perf event pfd (the link takes pfd). */
+/* core/attach_tracefs.c: kprobe and uprobe events made through tracefs
+ * (kprobe_events, uprobe_events), for kernels without the probe PMUs and
+ * for EVBPF_PROBE_ATTACH_LEGACY. */
+struct evbpf_tracefs_probe {
+	char file[256];  /* ".../kprobe_events" the event was written to */
+	char group[16];  /* "evbpf" */
+	char name[64];   /* unique in this process: "kp_PID_N_FUNC" */
+};
+/*
+ * Add a probe event: kind 'p' (entry) or 'r' (return), uprobe selects
+ * uprobe_events, location is what follows the event name in the probe
+ * definition ("do_nanosleep+16", "/bin/x:0x1234(0x40)"), name_hint a
+ * function name for the event name. Returns the event's tracepoint id,
+ * or -errno with a message (nothing is left behind on failure).
+ */
+EVBPF_HIDDEN int evbpf__tracefs_probe_add(struct evbpf_tracefs_probe *tp, bool uprobe,
+					  bool retprobe, const char *location,
+					  const char *name_hint);
+/* Remove the event again; -errno with a message when the kernel refuses. */
+EVBPF_HIDDEN int evbpf__tracefs_probe_remove(const struct evbpf_tracefs_probe *tp);
+/* The tracefs directory holding file ("kprobe_events"), or NULL when
+ * neither standard place has it. */
+EVBPF_HIDDEN const char *evbpf__tracefs_root_with(const char *file);
+
+/* core/attach_perf.c: put prog on perf event pfd. */
 EVBPF_HIDDEN int evbpf__perf_event_open(void *attr, int pid, int cpu, int group_fd,
 					unsigned long flags);
+enum evbpf_perf_attach {
+	EVBPF_PERF_ATTACH_ANY,   /* a BPF link where the kernel has perf links, else the ioctl */
+	EVBPF_PERF_ATTACH_IOCTL, /* PERF_EVENT_IOC_SET_BPF only */
+	EVBPF_PERF_ATTACH_LINK,  /* BPF_LINK_CREATE only */
+};
+/* Takes pfd and tp (NULL, or a tracefs probe event behind pfd) in every
+ * case: the new link owns them, or they are closed and removed. */
 EVBPF_HIDDEN int evbpf__attach_perf_fd(struct evbpf_program *prog, int pfd, uint64_t cookie,
-				       const char *desc, struct evbpf_link **linkp);
+				       enum evbpf_perf_attach how,
+				       const struct evbpf_tracefs_probe *tp, const char *desc,
+				       struct evbpf_link **linkp);
 
 /* core/attach_trace.c: tracefs. roots == NULL means the standard places. */
 EVBPF_HIDDEN int evbpf__tracefs_event_id(const char *const *roots, const char *category,
 					 const char *name);
+EVBPF_HIDDEN extern const char *const evbpf__tracefs_roots[];
 
 /* core/attach_probe.c: PMU facts from devices_dir (NULL: sysfs). */
 EVBPF_HIDDEN int evbpf__pmu_type(const char *devices_dir, const char *pmu);

@@ -7,7 +7,9 @@
  * its last fd closes, so destroying it is a close. Older interfaces leave
  * the program attached until told otherwise (BPF_PROG_ATTACH, SO_ATTACH_BPF,
  * netlink), so those links carry a detach function and dups of the fds it
- * needs. Perf-event based links also own the perf events they opened.
+ * needs. Perf-event based links also own the perf events they opened, and
+ * the tracefs probe event behind them if they made one (legacy kprobes and
+ * uprobes), which is removed once the perf events are closed.
  *
  * Ownership: a link never points back at its program or object. Closing
  * the object leaves every link the caller holds attached (each link holds
@@ -75,6 +77,7 @@ int evbpf__link_create(int prog_fd, int target_fd, uint32_t attach_type, uint32_
 
 EVBPF_API int evbpf_link_destroy(struct evbpf_link *link)
 {
+	bool removed_msg = false;
 	int err = 0;
 
 	if (!link)
@@ -87,11 +90,24 @@ EVBPF_API int evbpf_link_destroy(struct evbpf_link *link)
 	free(link->pfds);
 	evbpf__close_fd(&link->prog_fd);
 	evbpf__close_fd(&link->target_fd);
+	if (link->tracefs_probe) {
+		/* Only now that no perf event holds it can the event go. */
+		int rerr = evbpf__tracefs_probe_remove(link->tracefs_probe);
+
+		if (rerr && !err) {
+			char detail[512];
+
+			snprintf(detail, sizeof(detail), "%s", evbpf_errmsg());
+			err = evbpf__err(rerr, "link (%s): %s", link->desc, detail);
+			removed_msg = true;
+		}
+		free(link->tracefs_probe);
+	}
 	free(link->pin_path);
 	free(link);
-	if (err)
+	if (err && !removed_msg)
 		return evbpf__err(err, "link: detach failed: %s", evbpf_strerror(err));
-	return 0;
+	return err;
 }
 
 EVBPF_API int evbpf_link_fd(const struct evbpf_link *link)

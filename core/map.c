@@ -538,8 +538,9 @@ int evbpf__map_create_kernel(struct evbpf_map *map)
 		if (inner_fd < 0)
 			inner_fd = create_fd(inner, -1, false);
 		if (inner_fd < 0)
-			return evbpf__err(inner_fd, "map '%s': creating inner map template: %s",
-					  map->name, evbpf_strerror(inner_fd));
+			return evbpf__err(inner_fd, "map '%s': creating inner map template: %s%s",
+					  map->name, evbpf_strerror(inner_fd),
+					  evbpf__memlock_hint(inner_fd));
 	}
 	fd = create_fd(map, inner_fd, true);
 	if (fd < 0 && obj && obj->btf_fd >= 0) {
@@ -555,9 +556,10 @@ int evbpf__map_create_kernel(struct evbpf_map *map)
 		close(inner_fd);
 	if (fd < 0)
 		return evbpf__err(fd, "map '%s': BPF_MAP_CREATE (type %u, key %u, value %u, max %u, "
-				      "flags 0x%x): %s",
+				      "flags 0x%x): %s%s",
 				  map->name, map->type, map->key_size, map->value_size,
-				  map->max_entries, map->map_flags, evbpf_strerror(fd));
+				  map->max_entries, map->map_flags, evbpf_strerror(fd),
+				  evbpf__memlock_hint(fd));
 	map->fd = fd;
 	if (map->origin == EVBPF_MAP_DATA || map->origin == EVBPF_MAP_KCONFIG) {
 		err = fill_global_data(map);
@@ -856,8 +858,8 @@ EVBPF_API int evbpf_map_create(uint32_t map_type, const char *name, uint32_t key
 			map->fd = err;
 			err = 0;
 		} else {
-			err = evbpf__err(err, "map '%s': BPF_MAP_CREATE: %s", map->name,
-					 evbpf_strerror(err));
+			err = evbpf__err(err, "map '%s': BPF_MAP_CREATE: %s%s", map->name,
+					 evbpf_strerror(err), evbpf__memlock_hint(err));
 		}
 	}
 	if (err) {

@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -598,54 +599,71 @@ err:
 	return err;
 }
 
-/*
- * Load the object's BTF into the kernel, once. A kernel that refuses it
- * (old kernels, or BTF using kinds it lacks) costs us map and program type
- * information but is not fatal, as with libbpf.
- */
-int evbpf__object_load_btf(struct evbpf_object *obj)
+/* The object's BTF rewritten for a kernel with the kinds in have, loaded
+ * (with a verifier log when log is set); the BTF fd or -errno. */
+static int load_btf_as(struct evbpf_object *obj, uint32_t have, char *log, size_t log_size)
 {
+	struct evbpf_btf *clean;
 	const void *raw;
 	size_t size;
 	int fd;
 
+	fd = evbpf__btf_sanitize(obj->btf, have, &clean);
+	if (fd < 0)
+		return fd;
+	raw = evbpf__btf_raw(clean ? clean : obj->btf, &size);
+	fd = evbpf__bpf_btf_load(raw, size, log, log_size, log ? 1 : 0);
+	evbpf__btf_free(clean);
+	return fd;
+}
+
+/*
+ * Load the object's BTF into the kernel, once, rewritten first for the
+ * kinds the kernel's probes say it lacks (btf_sanitize.c). Should the
+ * kernel refuse it still (a kind whose probe could not tell), it gets one
+ * more try with every kind newer than FUNC and DATASEC rewritten. A
+ * kernel that refuses even that costs map and program type information
+ * but is not fatal, as with libbpf.
+ */
+int evbpf__object_load_btf(struct evbpf_object *obj)
+{
+	uint32_t have, oldest;
+	char *log;
+	int fd;
+
 	if (!obj->btf || obj->btf_fd >= 0)
 		return 0;
-	raw = evbpf__btf_raw(obj->btf, &size);
-	fd = evbpf__bpf_btf_load(raw, size, NULL, 0, 0);
-	if (fd < 0) {
-		/* An older kernel: try again with kinds it knows (btf.c). */
-		struct evbpf_btf *copy;
+	have = evbpf__btf_kernel_kinds();
+	fd = load_btf_as(obj, have, NULL, 0);
+	oldest = have & (EVBPF_BTF_HAS_FUNC | EVBPF_BTF_HAS_DATASEC);
+	if (fd < 0 && fd != -ENOMEM && oldest != have) {
+		int fd2 = load_btf_as(obj, oldest, NULL, 0);
 
-		if (evbpf__btf_parse(raw, size, NULL, &copy) == 0) {
-			const void *sraw;
-			size_t ssize;
-
-			if (evbpf__btf_sanitize(copy) == 0) {
-				sraw = evbpf__btf_raw(copy, &ssize);
-				fd = evbpf__bpf_btf_load(sraw, ssize, NULL, 0, 0);
-			}
-			evbpf__btf_free(copy);
-			if (fd >= 0) {
-				evbpf__debug("object '%s': BTF loaded after sanitizing", obj->name);
-				obj->btf_fd = fd;
-				return 0;
-			}
+		if (fd2 >= 0) {
+			evbpf__debug("object '%s': BTF loaded with only the kinds of Linux 5.2 "
+				     "(refused with the probed ones: %s)",
+				     obj->name, evbpf_strerror(fd));
+			fd = fd2;
+			have = oldest;
 		}
-		evbpf__errmsg_clear();
 	}
-	if (fd < 0) {
-		char *log = malloc(65536);
-
-		if (log) {
-			evbpf__bpf_btf_load(raw, size, log, 65536, 1);
-			evbpf__warn("object '%s': kernel rejected BTF (%s), continuing without: %s",
-				    obj->name, evbpf_strerror(fd), log);
-			free(log);
-		}
+	if (fd == -ENOMEM)
+		return evbpf__err(fd, "object '%s': out of memory loading BTF", obj->name);
+	if (fd >= 0) {
+		obj->btf_fd = fd;
+		obj->btf_func_info = have & EVBPF_BTF_HAS_FUNC;
 		return 0;
 	}
-	obj->btf_fd = fd;
+	log = malloc(65536);
+	if (log) {
+		fd = load_btf_as(obj, have, log, 65536);
+		if (fd >= 0)
+			close(fd); /* refused once, accepted now: keep the first answer */
+		evbpf__warn("object '%s': kernel rejected BTF (%s), continuing without: %s",
+			    obj->name, evbpf_strerror(fd), log);
+		free(log);
+	}
+	evbpf__errmsg_clear();
 	return 0;
 }
 

@@ -353,8 +353,8 @@ int evbpf__program_prepare(struct evbpf_program *prog, union bpf_attr *attr)
 			return err;
 	}
 	/* func_info and line_info describe the object's BTF, which must be
-	 * in the kernel for them to mean anything. */
-	if (obj->btf_fd < 0)
+	 * in the kernel, with its FUNC types, for them to mean anything. */
+	if (obj->btf_fd < 0 || !obj->btf_func_info)
 		return 0;
 	err = remap_table(prog, EVBPF_BTF_EXT_FUNC, &buf, &cnt, &rec_size);
 	if (err)

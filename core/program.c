@@ -92,8 +92,8 @@ static int report_rejection(struct evbpf_program *prog, int err)
 {
 	const char *log = prog->log && prog->log[0] ? prog->log : NULL;
 
-	evbpf__err(err, "prog '%s' (section '%s'): BPF_PROG_LOAD: %s%s", prog->name,
-		   prog->sec_name, evbpf_strerror(err),
+	evbpf__err(err, "prog '%s' (section '%s'): BPF_PROG_LOAD: %s%s%s", prog->name,
+		   prog->sec_name, evbpf_strerror(err), evbpf__memlock_hint(err),
 		   log ? "; verifier log tail:\n" : " (no verifier log)");
 	if (log)
 		evbpf__errmsg_append(log_tail(log, LOG_TAIL_LINES));

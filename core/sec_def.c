@@ -47,6 +47,9 @@ static const struct evbpf_sec_def sec_defs[] = {
 	DEF("sk_reuseport", SK_REUSEPORT, BPF_SK_REUSEPORT_SELECT, true, 0, NONE),
 	DEF("kprobe/", KPROBE, 0, false, 0, KPROBE),
 	DEF("kretprobe/", KPROBE, 0, false, RET, KPROBE),
+	/* No target: attached with evbpf_program_attach_kprobe() only. */
+	DEF("kprobe", KPROBE, 0, false, 0, KPROBE),
+	DEF("kretprobe", KPROBE, 0, false, RET, KPROBE),
 	DEF("ksyscall/", KPROBE, 0, false, 0, KPROBE),
 	DEF("kretsyscall/", KPROBE, 0, false, RET, KPROBE),
 	DEF("kprobe.multi/", KPROBE, BPF_TRACE_KPROBE_MULTI, true, 0, KPROBE),

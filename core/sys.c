@@ -18,6 +18,9 @@ int evbpf__bpf(enum bpf_cmd cmd, union bpf_attr *attr, unsigned int size)
 {
 	long ret;
 
+	/* What the kernel may charge to RLIMIT_MEMLOCK (memlock.c). */
+	if (cmd == BPF_MAP_CREATE || cmd == BPF_PROG_LOAD || cmd == BPF_BTF_LOAD)
+		evbpf__memlock_setup();
 	ret = syscall(__NR_bpf, cmd, attr, size);
 	return ret < 0 ? -errno : (int)ret;
 }

@@ -53,20 +53,18 @@ static inline int fd_count(void)
 static inline const char *kernel_unavailable(void)
 {
 	static char why[256];
-	union bpf_attr attr;
-	long fd;
+	struct evbpf_map *map;
+	int err;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.map_type = BPF_MAP_TYPE_ARRAY;
-	attr.key_size = 4;
-	attr.value_size = 4;
-	attr.max_entries = 1;
-	fd = syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
-	if (fd < 0) {
-		snprintf(why, sizeof(why), "bpf(BPF_MAP_CREATE) failed: %s", strerror(errno));
+	/* Through the library, which raises RLIMIT_MEMLOCK where the kernel
+	 * charges it: the charge is per user, so other tests running at the
+	 * same time would otherwise make even this small map fail. */
+	err = evbpf_map_create(BPF_MAP_TYPE_ARRAY, "probe", 4, 4, 1, NULL, &map);
+	if (err) {
+		snprintf(why, sizeof(why), "bpf(BPF_MAP_CREATE) failed: %s", evbpf_strerror(err));
 		return why;
 	}
-	close((int)fd);
+	evbpf_map_free(map);
 	return NULL;
 }
 

@@ -193,6 +193,20 @@ EVBPF_API int evbpf_object_get_global(const struct evbpf_object *obj, const char
  * Create every map and load every program that is not yet loaded. On
  * failure, everything this call created is released again and the object
  * may be closed (or fixed with set_global and loaded again).
+ *
+ * The object's BTF is first rewritten for what the running kernel lacks
+ * (FLOAT, DECL_TAG, TYPE_TAG, ENUM64 and signed enums, global function
+ * linkage, VAR/DATASEC, FUNC, as evbpf_probe_feature() finds), type ids
+ * unchanged; only the copy given to the kernel changes.
+ *
+ * RLIMIT_MEMLOCK: kernels before 5.11 charge BPF maps, programs and BTF
+ * to the locked-memory limit (EVBPF_FEATURE_MEMCG_ACCOUNT answers 0).
+ * There, the first object load, program load or evbpf_map_create() of
+ * the process raises RLIMIT_MEMLOCK to RLIM_INFINITY, once, as libbpf
+ * does. Without CAP_SYS_RESOURCE the soft limit is raised to the hard
+ * one only, and a map or program the kernel then refuses with -EPERM
+ * says so in evbpf_errmsg() ("RLIMIT_MEMLOCK is N bytes and could not be
+ * raised: ..."). Newer kernels leave the limit alone.
  */
 EVBPF_API int evbpf_object_load(struct evbpf_object *obj);
 
@@ -340,8 +354,13 @@ EVBPF_API int evbpf_link_fd(const struct evbpf_link *link);
  * feature). On failure *linkp is untouched and nothing stays attached.
  */
 
-/* The attachment mechanism: "bpf_link", "perf_event", "prog_attach",
- * "socket", "netlink_xdp", "netlink_tc". */
+/*
+ * The attachment mechanism: "bpf_link", "perf_link" (a BPF link over perf
+ * events: tracepoints, kprobes, uprobes and perf_event programs on Linux
+ * 5.15 and later), "perf_event" (PERF_EVENT_IOC_SET_BPF on a perf event,
+ * the older way), "prog_attach", "socket", "netlink_xdp", "netlink_tc".
+ * "bpf_link" and "perf_link" attachments can be pinned.
+ */
 EVBPF_API const char *evbpf_link_kind(const struct evbpf_link *link);
 /* "prog 'x' on tracepoint sched/sched_switch", for messages. */
 EVBPF_API const char *evbpf_link_description(const struct evbpf_link *link);
@@ -378,7 +397,9 @@ EVBPF_API const char *evbpf_link_pin_path(const struct evbpf_link *link);
 EVBPF_API int evbpf_link_open_pinned(const char *path, struct evbpf_link **linkp);
 
 /* Tracepoint CATEGORY/NAME (tracefs events/CATEGORY/NAME/id). -ENOENT with
- * the paths tried when tracefs is not mounted or the event does not exist. */
+ * the paths tried when tracefs is not mounted or the event does not exist.
+ * A BPF link on Linux 5.15 and later ("perf_link"), PERF_EVENT_IOC_SET_BPF
+ * before ("perf_event"). */
 EVBPF_API int evbpf_program_attach_tracepoint(struct evbpf_program *prog, const char *category,
 					      const char *name, struct evbpf_link **linkp);
 
@@ -411,17 +432,48 @@ EVBPF_API int evbpf_program_set_attach_target(struct evbpf_program *prog, int ta
 EVBPF_API int evbpf_program_attach_freplace(struct evbpf_program *prog, int target_prog_fd,
 					    const char *func_name, struct evbpf_link **linkp);
 
+/*
+ * How a kprobe or uprobe is made and how the program is put on it.
+ *
+ * DEFAULT: the kprobe/uprobe PMU (/sys/bus/event_source/devices/kprobe,
+ *   Linux 4.17) when the kernel has it, otherwise a tracefs probe event;
+ *   the program goes on the event with a BPF link where the kernel has
+ *   perf links (Linux 5.15), otherwise with PERF_EVENT_IOC_SET_BPF.
+ * LEGACY: always a tracefs probe event: a line added to kprobe_events or
+ *   uprobe_events under the group "evbpf" with a name unique to this
+ *   process, opened as a tracepoint perf event. The link removes the
+ *   event again when it is destroyed, and so does every failed attach.
+ *   The program is put on it as with DEFAULT.
+ * PERF: the PMU and PERF_EVENT_IOC_SET_BPF, even where BPF links exist
+ *   (no cookies: they need a link).
+ * LINK: the PMU and a BPF link only: -EOPNOTSUPP on kernels before 5.15.
+ *
+ * evbpf_link_kind() tells which way the program was put on the event
+ * ("perf_link" or "perf_event"); the description of a tracefs probe says
+ * "tracefs" and names the event.
+ */
+enum evbpf_probe_attach_mode {
+	EVBPF_PROBE_ATTACH_DEFAULT = 0,
+	EVBPF_PROBE_ATTACH_LEGACY,
+	EVBPF_PROBE_ATTACH_PERF,
+	EVBPF_PROBE_ATTACH_LINK,
+};
+
 struct evbpf_probe_opts {
 	size_t sz;
 	uint64_t offset;         /* added to the function's address */
 	uint64_t cookie;         /* bpf_get_attach_cookie() (Linux 5.15) */
 	uint64_t ref_ctr_offset; /* uprobes: USDT semaphore file offset */
+	enum evbpf_probe_attach_mode attach_mode;
 };
 
 /*
- * kprobe (retprobe = 0) or kretprobe on a kernel function, through the
- * kprobe PMU. -EOPNOTSUPP with "kprobe PMU not found at ..." when the
- * kernel has no kprobes (CONFIG_KPROBES off).
+ * kprobe (retprobe = 0) or kretprobe on a kernel function (func, plus
+ * opts->offset bytes), by the mechanism opts->attach_mode chooses.
+ * -EOPNOTSUPP with what was looked for ("kprobe PMU not found at ...,
+ * and no kprobe_events in tracefs either") when the kernel has no kprobes
+ * (CONFIG_KPROBES off), or the forced mechanism is missing; -ENOENT or
+ * -EINVAL from the kernel when func cannot be probed.
  */
 EVBPF_API int evbpf_program_attach_kprobe(struct evbpf_program *prog, int retprobe,
 					  const char *func, const struct evbpf_probe_opts *opts,
@@ -432,7 +484,8 @@ EVBPF_API int evbpf_program_attach_kprobe(struct evbpf_program *prog, int retpro
  * like "libc.so.6" searched in the usual directories) at func's file
  * offset (from .symtab or .dynsym) plus opts->offset; func NULL means
  * opts->offset is the file offset itself. pid > 0 limits it to one
- * process; pid <= 0 means every process.
+ * process; pid <= 0 means every process. opts->attach_mode as for
+ * kprobes (a tracefs probe goes into uprobe_events).
  */
 EVBPF_API int evbpf_program_attach_uprobe(struct evbpf_program *prog, int retprobe, int pid,
 					  const char *binary, const char *func,
@@ -442,7 +495,9 @@ EVBPF_API int evbpf_program_attach_uprobe(struct evbpf_program *prog, int retpro
 /*
  * A perf_event program on an open perf event (dup'ed: the caller keeps
  * and closes its own fd), or on an event described by attr opened on every
- * online CPU (the link owns those events).
+ * online CPU (the link owns those events). Like tracepoints, these use a
+ * BPF link per event where the kernel has perf links (Linux 5.15) and
+ * PERF_EVENT_IOC_SET_BPF before.
  */
 struct perf_event_attr;
 EVBPF_API int evbpf_program_attach_perf_event(struct evbpf_program *prog, int pfd,

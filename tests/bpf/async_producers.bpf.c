@@ -40,6 +40,27 @@ struct {
 	__type(value, u64);
 } counts SEC(".maps");
 
+/*
+ * Sequence numbers. Several threads may run one producer at once
+ * (test-hygiene-stress), so taking a number must be atomic; a fetch-and-add
+ * whose result is used needs BPF_FETCH (Linux 5.12), which the oldest
+ * kernels we run on refuse ("BPF_STX uses reserved fields"). A spin lock
+ * (5.1) hands the numbers out instead. Counters whose old value nobody
+ * reads keep __sync_fetch_and_add(), which compiles to the old XADD.
+ */
+struct seq_lock {
+	struct bpf_spin_lock lock;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 3);
+	__type(key, u32);
+	__type(value, struct seq_lock);
+} seq_locks SEC(".maps");
+
+enum { SEQ_RB, SEQ_RB2, SEQ_PERF };
+
 /* Set before load. */
 const volatile u64 rb_flags = 0;      /* BPF_RB_NO_WAKEUP / BPF_RB_FORCE_WAKEUP */
 const volatile u32 discard_every = 0; /* discard every Nth ring record */
@@ -51,6 +72,21 @@ u64 perf_seq = 0;
 u64 rb_dropped = 0;
 u64 rb2_dropped = 0;
 u64 perf_failed = 0;
+
+/* The next number of counter (one of the *_seq globals), or -1. */
+static __always_inline s64 next_seq(u32 which, u64 *counter)
+{
+	struct seq_lock *l = bpf_map_lookup_elem(&seq_locks, &which);
+	u64 s;
+
+	if (!l)
+		return -1;
+	bpf_spin_lock(&l->lock);
+	s = *counter;
+	*counter = s + 1;
+	bpf_spin_unlock(&l->lock);
+	return (s64)s;
+}
 
 /* Words in record s: word 0 is s, word i is s * 1000 + i. */
 static __always_inline u32 rec_words(u64 s)
@@ -84,9 +120,14 @@ static __always_inline struct scratch *fill(u64 s)
 SEC("xdp")
 int rb_produce(struct xdp_md *ctx)
 {
-	u64 s = __sync_fetch_and_add(&rb_seq, 1);
+	s64 seq = next_seq(SEQ_RB, &rb_seq);
 	struct scratch *sc;
+	u64 s;
 	u32 size;
+
+	if (seq < 0)
+		return XDP_ABORTED;
+	s = (u64)seq;
 
 	if (discard_every && s % discard_every == 0) {
 		u64 *r = bpf_ringbuf_reserve(&rb, 16, 0);
@@ -112,9 +153,13 @@ int rb_produce(struct xdp_md *ctx)
 SEC("xdp")
 int rb2_produce(struct xdp_md *ctx)
 {
-	u64 s = __sync_fetch_and_add(&rb2_seq, 1);
-	u64 *r = bpf_ringbuf_reserve(&rb2, 16, 0);
+	s64 seq = next_seq(SEQ_RB2, &rb2_seq);
+	u64 *r, s;
 
+	if (seq < 0)
+		return XDP_ABORTED;
+	s = (u64)seq;
+	r = bpf_ringbuf_reserve(&rb2, 16, 0);
 	if (!r) {
 		__sync_fetch_and_add(&rb2_dropped, 1);
 		return XDP_PASS;
@@ -128,10 +173,15 @@ int rb2_produce(struct xdp_md *ctx)
 SEC("xdp")
 int perf_produce(struct xdp_md *ctx)
 {
-	u64 s = __sync_fetch_and_add(&perf_seq, 1);
-	struct scratch *sc = fill(s);
+	s64 seq = next_seq(SEQ_PERF, &perf_seq);
+	struct scratch *sc;
 	u32 size;
+	u64 s;
 
+	if (seq < 0)
+		return XDP_ABORTED;
+	s = (u64)seq;
+	sc = fill(s);
 	if (!sc)
 		return XDP_ABORTED;
 	size = rec_size(s);
@@ -150,7 +200,12 @@ int count_keys(struct xdp_md *ctx)
 		u64 *v = bpf_map_lookup_elem(&counts, &k);
 
 		if (v) {
-			__sync_fetch_and_add(v, (u64)i);
+			u64 add = i;
+
+			/* Opaque to clang, which turns an add of a known 0
+			 * into an atomic OR (Linux 5.12); an add is XADD. */
+			asm volatile("" : "+r"(add));
+			__sync_fetch_and_add(v, add);
 		} else {
 			u64 init = i;
 

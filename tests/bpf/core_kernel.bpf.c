@@ -30,10 +30,18 @@ extern u32 LINUX_KERNEL_VERSION __kconfig;
 extern bool LINUX_HAS_SYSCALL_WRAPPER __kconfig;
 extern int CONFIG_EVBPF_NO_SUCH_OPTION __kconfig __weak;
 
-extern const struct rq runqueues __ksym;          /* typed, per-CPU */
+/*
+ * What not every kernel has is __weak, so that its absence costs only the
+ * program that uses it (a strong extern that cannot be resolved fails the
+ * load of every program of the object): typed per-CPU variables are in
+ * the kernel's BTF only from pahole 1.18 on (Debian's 5.10 has none), and
+ * bpf_task_from_pid is Linux 6.2. Absent, they read as 0, and the code
+ * they guard is dead, which the verifier skips.
+ */
+extern const struct rq runqueues __ksym __weak;   /* typed, per-CPU */
 extern const void _stext __ksym;                   /* typeless: an address */
-extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
-extern void bpf_task_release(struct task_struct *p) __ksym;
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
+extern void bpf_task_release(struct task_struct *p) __ksym __weak;
 extern void evbpf_no_such_kfunc(void) __ksym __weak;
 
 u64 r_tgid, r_ptgid, r_pid, r_pid_size, r_comm_size, r_has_pid, r_has_fake;
@@ -41,7 +49,7 @@ u64 r_ringbuf, r_fake_enum, r_type_exists, r_type_missing, r_task_size;
 char r_comm[16];
 u64 r_hz, r_bpf_syscall, r_jit, r_kver, r_wrapper, r_missing_cfg;
 char r_localversion[32];
-u64 r_cpu_match, r_stext, r_kfunc_tgid, r_weak_kfunc;
+u64 r_cpu_match, r_has_runqueues, r_stext, r_kfunc_tgid, r_weak_kfunc, r_has_task_from_pid;
 const volatile s32 target_pid;
 
 /* A global function: verified on its own, which needs func_info. */
@@ -131,6 +139,12 @@ int core_flavors(void *ctx)
 SEC("raw_tp/sys_enter")
 int core_ksym_var(void *ctx)
 {
+	/* A local, so that the verifier sees the constant it was loaded as. */
+	bool has = &runqueues != 0;
+
+	r_has_runqueues = has;
+	if (!has)
+		return 0;
 	r_cpu_match = BPF_CORE_READ((struct rq *)bpf_this_cpu_ptr(&runqueues), cpu) ==
 		      bpf_get_smp_processor_id();
 	return 0;
@@ -140,12 +154,17 @@ int core_ksym_var(void *ctx)
 SEC("tc")
 int core_kfunc(struct __sk_buff *skb)
 {
-	struct task_struct *t = bpf_task_from_pid(target_pid);
+	bool has = &bpf_task_from_pid != 0 && &bpf_task_release != 0;
+	struct task_struct *t;
 
 	/* Missing and weak: the call is dead code once the check reads 0. */
 	r_weak_kfunc = !!&evbpf_no_such_kfunc;
 	if (r_weak_kfunc)
 		evbpf_no_such_kfunc();
+	r_has_task_from_pid = has;
+	if (!has)
+		return 2;
+	t = bpf_task_from_pid(target_pid);
 	if (!t)
 		return 1;
 	r_kfunc_tgid = t->tgid;

@@ -217,6 +217,18 @@ static void check_xdp(struct state *s, uint32_t flags, const char *kind)
 	assert_int_equal(count(s, C_XDP), n);
 }
 
+/* The mechanism a default attach uses on this kernel: a BPF link where the
+ * probe finds the kind of link, else the fallback. */
+static const char *expected_kind(enum evbpf_feature link, const char *fallback)
+{
+	int has = evbpf_probe_feature(link);
+
+	if (has < 0)
+		fail_msg("cannot probe %s: %s", evbpf_feature_name(link), evbpf_errmsg());
+	return has ? "bpf_link" : fallback;
+}
+
+/* XDP links are Linux 5.9, older than every kernel we support. */
 static void test_xdp_link(void **st)
 {
 	REQUIRE_KERNEL();
@@ -305,10 +317,12 @@ static void check_tc(struct state *s, int legacy, const char *kind)
 	assert_int_equal(count(s, C_TC_EGRESS), ne);
 }
 
+/* The default attach: a TCX link from Linux 6.6, clsact + cls_bpf over
+ * netlink before. */
 static void test_tc_tcx(void **st)
 {
 	REQUIRE_KERNEL();
-	check_tc(*st, 0, "bpf_link");
+	check_tc(*st, 0, expected_kind(EVBPF_FEATURE_TCX, "netlink_tc"));
 }
 
 static void test_tc_netlink(void **st)
@@ -382,6 +396,7 @@ static void test_sockmap(void **st)
 	struct evbpf_map *socks;
 	struct timeval tv = {.tv_sec = 2};
 	uint32_t k0 = 0, k1 = 1, fd;
+	const char *kind;
 	int c, sv;
 	char buf[16];
 
@@ -391,6 +406,10 @@ static void test_sockmap(void **st)
 	socks = evbpf_object_find_map(s->obj, "socks");
 	assert_ok(evbpf_program_attach_sockmap(msg, evbpf_map_fd(socks), &s->links[0]));
 	assert_ok(evbpf_program_attach_sockmap(skb, evbpf_map_fd(socks), &s->links[1]));
+	/* Sockmap links are Linux 6.10; BPF_PROG_ATTACH to the map before. */
+	kind = expected_kind(EVBPF_FEATURE_SOCKMAP_LINK, "prog_attach");
+	assert_string_equal(evbpf_link_kind(s->links[0]), kind);
+	assert_string_equal(evbpf_link_kind(s->links[1]), kind);
 	tcp_pair(&c, &sv);
 	setsockopt(sv, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	fd = (uint32_t)c;
@@ -455,6 +474,9 @@ static void test_sk_lookup_and_flow_dissector(void **st)
 	/* Namespace A only: the test's own namespace, not the host's. */
 	assert_ok(evbpf_program_attach_netns(lookup, fd_a, &s->links[0]));
 	assert_ok(evbpf_program_attach_netns(flow, fd_a, &s->links[1]));
+	/* sk_lookup attaches only by link, flow dissectors by link from 5.8:
+	 * both older than every kernel we support. */
+	assert_string_equal(evbpf_link_kind(s->links[0]), "bpf_link");
 	assert_string_equal(evbpf_link_kind(s->links[1]), "bpf_link");
 	rx = udp_socket_in(fd_a);
 	tx = udp_socket_in(fd_a);

@@ -269,8 +269,8 @@ static void test_syscall_program(void **st)
 		.ctx_size_in = sizeof(args),
 	};
 
-	REQUIRE_KERNEL();
-	obj = open_fixture(s, "loader.bpf.o");
+	REQUIRE_PROG_TYPE(BPF_PROG_TYPE_SYSCALL);
+	obj = open_fixture(s, "loader_syscall.bpf.o");
 	/* Loadable only as sleepable, which the section implies. */
 	assert_ok(evbpf_object_load(obj));
 	assert_ok(evbpf_program_test_run(evbpf_object_find_program(obj, "sys_prog"), &opts));

@@ -237,11 +237,53 @@ static void test_program_and_map_pins(void **st)
 	assert_ok(evbpf_map_unpin(evbpf_object_find_map(s->obj, "pinned_counts"), NULL));
 }
 
+/* The kernel id of the BPF link behind fd. */
+static uint32_t link_id(int fd)
+{
+	struct bpf_link_info info;
+	union bpf_attr attr;
+
+	memset(&info, 0, sizeof(info));
+	memset(&attr, 0, sizeof(attr));
+	attr.info.bpf_fd = (uint32_t)fd;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (uint64_t)(uintptr_t)&info;
+	assert_int_equal(syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr)), 0);
+	assert_true(info.id > 0);
+	return info.id;
+}
+
+/*
+ * Wait until the kernel has freed link id. A pin's reference goes with
+ * its bpffs inode, which the kernel frees after an RCU grace period, so an
+ * unpinned link outlives the last close by that long: quick on hardware,
+ * long enough under emulation to see the program run once more.
+ */
+static void wait_link_gone(uint32_t id)
+{
+	for (int i = 0; i < 10000; i++) {
+		union bpf_attr attr;
+		long fd;
+
+		memset(&attr, 0, sizeof(attr));
+		attr.link_id = id;
+		fd = syscall(__NR_bpf, BPF_LINK_GET_FD_BY_ID, &attr, sizeof(attr));
+		if (fd < 0) {
+			assert_int_equal(errno, ENOENT);
+			return;
+		}
+		close((int)fd);
+		usleep(1000);
+	}
+	fail_msg("link %u still exists 10 s after its last pin and fd went", id);
+}
+
 static void test_pinned_link(void **st)
 {
 	struct state *s = *st;
 	struct evbpf_link *again = NULL;
 	char path[128], mpath[128];
+	uint32_t id;
 	uint64_t n;
 
 	REQUIRE_KERNEL();
@@ -263,8 +305,10 @@ static void test_pinned_link(void **st)
 	/* Open it again, unpin and destroy: now it detaches. */
 	assert_ok(evbpf_link_open_pinned(path, &again));
 	assert_string_equal(evbpf_link_kind(again), "bpf_link");
+	id = link_id(evbpf_link_fd(again));
 	assert_ok(evbpf_link_unpin(again));
 	assert_ok(evbpf_link_destroy(again));
+	wait_link_gone(id);
 	n = get(s->obj, "pinned_counts");
 	syscall(SYS_getppid);
 	assert_int_equal(get(s->obj, "pinned_counts"), n);

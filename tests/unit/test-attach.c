@@ -123,6 +123,8 @@ static void test_sec_defs(void **st)
 	    {"lsm/file_open", EVBPF_ATTACH_TRACING, false},
 	    {"kprobe/do_nanosleep", EVBPF_ATTACH_KPROBE, false},
 	    {"kretprobe/do_nanosleep", EVBPF_ATTACH_KPROBE, true},
+	    {"kprobe", EVBPF_ATTACH_KPROBE, false},
+	    {"kretprobe", EVBPF_ATTACH_KPROBE, true},
 	    {"ksyscall/openat", EVBPF_ATTACH_KPROBE, false},
 	    {"uprobe//usr/bin/bash:readline", EVBPF_ATTACH_UPROBE, false},
 	    {"uretprobe/libc.so.6:malloc", EVBPF_ATTACH_UPROBE, true},
