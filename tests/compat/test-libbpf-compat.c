@@ -189,7 +189,7 @@ static void note(struct diffs *d, const char *fmt, ...)
 static char *prog_text(int fd, const struct loaded *l)
 {
 	struct bpf_prog_info info;
-	uint32_t len = sizeof(info), ids[64];
+	uint32_t len = sizeof(info), ids[64] = {0};
 	struct bpf_insn *insns;
 	char *out, names[64][BPF_OBJ_NAME_LEN];
 	size_t cap, off = 0;
@@ -346,7 +346,7 @@ static uint8_t *btf_bytes(int fd, uint32_t *size)
 
 	memset(&info, 0, sizeof(info));
 	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
-	buf = malloc(info.btf_size ? info.btf_size : 1);
+	buf = calloc(1, info.btf_size ? info.btf_size : 1);
 	assert_non_null(buf);
 	*size = info.btf_size;
 	memset(&info, 0, sizeof(info));
