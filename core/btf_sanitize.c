@@ -21,7 +21,8 @@
  *                                  named like the section with '.' -> '_'
  *   FLOAT                 5.13     anonymous STRUCT of the same size
  *                                  ("long double" is no identifier)
- *   DECL_TAG              5.16     anonymous INT of 1 byte
+ *   DECL_TAG              5.16     INT of 1 byte named like the tag (as
+ *                                  libbpf writes it: same bytes loaded)
  *   TYPE_TAG              5.17     anonymous CONST of the same type
  *   ENUM64                6.0      ENUM of the same size when every value
  *                                  fits in 32 bits, else a UNION of the
@@ -249,7 +250,7 @@ static int put_type(struct sanitizer *s, uint32_t id)
 	case BTF_KIND_DECL_TAG:
 		if (!lacks(s, EVBPF_BTF_HAS_DECL_TAG))
 			break;
-		err = put_byte_int(s, 0);
+		err = put_byte_int(s, t->name_off);
 		return err ? err : 1;
 	case BTF_KIND_TYPE_TAG:
 		if (!lacks(s, EVBPF_BTF_HAS_TYPE_TAG))
