@@ -113,8 +113,9 @@ int evbpf__consumer_start(struct evbpf__consumer *c, struct evbpf_reactor *r)
 	const struct evbpf_reactor_ops *ops;
 	int err;
 
-	if (!r)
-		return evbpf__err(-EINVAL, "%s start: NULL reactor", c->ops->kind);
+	err = evbpf__reactor_check(r, c->ops->kind);
+	if (err)
+		return err;
 	if (c->started)
 		return evbpf__err(-EBUSY, "%s: already started", c->ops->kind);
 	if (c->epfd < 0)

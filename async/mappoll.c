@@ -485,8 +485,11 @@ EVBPF_API int evbpf_mappoll_start(struct evbpf_mappoll *mp, struct evbpf_reactor
 {
 	int err;
 
-	if (!mp || !reactor)
+	if (!mp)
 		return evbpf__err(-EINVAL, "mappoll start: NULL argument");
+	err = evbpf__reactor_check(reactor, "mappoll start");
+	if (err)
+		return err;
 	if (mp->started)
 		return evbpf__err(-EBUSY, "mappoll: map '%s': already started", mp->name);
 	if (mp->in_flight && mp->reactor != reactor)

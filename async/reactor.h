@@ -132,6 +132,8 @@ EVBPF_ASYNC_HIDDEN void evbpf__reactor_timer_close(struct evbpf_reactor *r,
 /* Queue work; the reactor stays alive until done has run. */
 EVBPF_ASYNC_HIDDEN int evbpf__reactor_work(struct evbpf_reactor *r, evbpf_reactor_work_fn work,
                                            evbpf_reactor_done_fn done, void *arg);
+/* -EINVAL with a message unless r is a live reactor (not freed). */
+EVBPF_ASYNC_HIDDEN int evbpf__reactor_check(const struct evbpf_reactor *r, const char *what);
 EVBPF_ASYNC_HIDDEN void evbpf__reactor_ref(struct evbpf_reactor *r);
 EVBPF_ASYNC_HIDDEN void evbpf__reactor_unref(struct evbpf_reactor *r);
 #endif

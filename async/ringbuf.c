@@ -37,6 +37,7 @@
 
 #include "consumer.h"
 #include "async-internal.h"
+#include "ring_claim.h"
 
 #ifndef BPF_RINGBUF_BUSY_BIT
 #define BPF_RINGBUF_BUSY_BIT (1U << 31)
@@ -64,6 +65,7 @@ struct evbpf_ringbuf {
 	void *prod_map;
 	size_t prod_map_size;
 	size_t page_size;
+	uint32_t claim_id; /* the map's id while this consumer owns the ring */
 };
 
 /* Hand the collected batch over; returns the callback's result. */
@@ -214,6 +216,7 @@ static void ringbuf_destroy(struct evbpf__consumer *c)
 		munmap(rb->prod_map, rb->prod_map_size);
 	if (rb->cons_map)
 		munmap(rb->cons_map, rb->page_size);
+	evbpf__ring_release(rb->claim_id);
 	free(rb->batch);
 	free(rb);
 }
@@ -272,11 +275,18 @@ static int ringbuf_map(struct evbpf_ringbuf *rb, const struct evbpf_map *map)
 	if (fd < 0)
 		return evbpf__err(-EINVAL, "ringbuf: map '%s' is not loaded", name);
 	if (evbpf_map_type(map) != BPF_MAP_TYPE_RINGBUF)
-		return evbpf__err(-EINVAL, "ringbuf: map '%s' is a %s map, not a ringbuf", name,
-		                  evbpf_map_type_name(evbpf_map_type(map)));
+		return evbpf__err(-EINVAL, "ringbuf: map '%s' is a %s map, not a ringbuf%s", name,
+		                  evbpf_map_type_name(evbpf_map_type(map)),
+		                  evbpf_map_type(map) == BPF_MAP_TYPE_USER_RINGBUF
+		                      ? " (user space writes a user_ringbuf: "
+		                        "evbpf_user_ringbuf_new())"
+		                      : "");
 	size = evbpf_map_max_entries(map);
 	if (!size || (size & (size - 1)) || size % rb->page_size || size > SIZE_MAX / 4)
 		return evbpf__err(-EINVAL, "ringbuf: map '%s' has an invalid size %zu", name, size);
+	err = evbpf__ring_claim(fd, "ringbuf", name, "consumer", &rb->claim_id);
+	if (err)
+		return err;
 	rb->cons_map = mmap(NULL, rb->page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (rb->cons_map == MAP_FAILED) {
 		rb->cons_map = NULL;

@@ -94,6 +94,7 @@ EVBPF_HIDDEN int evbpf__bpf_map_update(int fd, const void *key, const void *valu
 				       uint64_t flags);
 EVBPF_HIDDEN int evbpf__bpf_map_lookup(int fd, const void *key, void *value, uint64_t flags);
 EVBPF_HIDDEN int evbpf__bpf_map_freeze(int fd);
+EVBPF_HIDDEN int evbpf__bpf_map_next_key(int fd, const void *key, void *next_key);
 EVBPF_HIDDEN int evbpf__bpf_obj_info(int fd, void *info, uint32_t *info_len);
 /* core/probe.c: load insns as prog_type with a verifier log (attach_type 0:
  * the one the type needs to load at all); the fd or -errno. */
@@ -108,6 +109,10 @@ EVBPF_HIDDEN int evbpf__bpf_btf_load(const void *data, size_t size, char *log, s
  * -EPERM from such a creation when the limit could not be raised ("" otherwise). */
 EVBPF_HIDDEN void evbpf__memlock_setup(void);
 EVBPF_HIDDEN const char *evbpf__memlock_hint(int err);
+/* core/perm.c: what an -EPERM from bpf() means for this process (missing
+ * capabilities, kernel.unprivileged_bpf_disabled, a policy); "" for other
+ * errors. evbpf__memlock_hint() falls back to it. */
+EVBPF_HIDDEN const char *evbpf__perm_hint(int err);
 /* Close an fd if it is >= 0 and set it to -1. */
 EVBPF_HIDDEN void evbpf__close_fd(int *fd);
 EVBPF_HIDDEN uint64_t evbpf__now_ns(void);
@@ -441,6 +446,9 @@ EVBPF_HIDDEN struct evbpf_map *evbpf__object_add_data_map(struct evbpf_object *o
 							  size_t sec_idx, uint32_t size,
 							  uint32_t extra_flags);
 EVBPF_HIDDEN bool evbpf__map_is_percpu(uint32_t type);
+/* core/map_ops.c: ret of an element operation on map, with a fresh
+ * evbpf_errmsg() naming the map and the operation when it failed. */
+EVBPF_HIDDEN int evbpf__map_elem_result(const struct evbpf_map *map, const char *what, int ret);
 
 /* Put the fds of a map-in-map's or program array's static initial values
  * into it; programs that are not loaded are skipped. */

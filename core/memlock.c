@@ -75,8 +75,11 @@ const char *evbpf__memlock_hint(int err)
 {
 	static __thread char hint[192];
 
-	if (err != -EPERM || !memlock_refused)
+	if (err != -EPERM)
 		return "";
+	/* Without a refused raise, the EPERM is about privileges. */
+	if (!memlock_refused)
+		return evbpf__perm_hint(err);
 	snprintf(hint, sizeof(hint),
 	         " (RLIMIT_MEMLOCK is %llu bytes and could not be raised: %s; before Linux "
 	         "5.11 BPF memory is charged to it)",
