@@ -33,6 +33,8 @@ static const char *elem_hint(const struct evbpf_map *map, const char *what, int 
 			 map->max_entries);
 		return hint;
 	case EPERM:
+		if (!strcmp(what, "freeze"))
+			return " (frozen already, or read-only for user space)";
 		if (!strcmp(what, "update") || !strcmp(what, "delete") || !strcmp(what, "push") ||
 		    !strcmp(what, "update_batch") || !strcmp(what, "delete_batch"))
 			return " (is the map frozen, or read-only for user space?)";
@@ -46,6 +48,11 @@ static const char *elem_hint(const struct evbpf_map *map, const char *what, int 
 		return hint;
 	case EINVAL:
 		return " (bad flags, or an operation this map type does not have)";
+	case ENOSPC:
+		if (!strcmp(what, "lookup_batch") || !strcmp(what, "lookup_and_delete_batch"))
+			return " (the kernel reads a hash map a bucket at a time: *count is "
+			       "smaller than the next bucket; retry with a larger count)";
+		return "";
 	default:
 		return "";
 	}

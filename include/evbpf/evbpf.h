@@ -705,7 +705,8 @@ EVBPF_API int evbpf_map_lookup_flags(const struct evbpf_map *map, const void *ke
 /*
  * Make the map read-only for user space (BPF_MAP_FREEZE, Linux 5.2): later
  * updates and deletes from user space fail with -EPERM, BPF programs keep
- * their access. -EBUSY when frozen already or mmapped writable.
+ * their access. -EBUSY when mmapped writable, and -EBUSY or -EPERM (newer
+ * kernels) when frozen already.
  */
 EVBPF_API int evbpf_map_freeze(const struct evbpf_map *map);
 
@@ -724,7 +725,7 @@ EVBPF_API int evbpf_map_peek(const struct evbpf_map *map, void *value);
 
 struct evbpf_map_batch_opts {
 	size_t sz;
-	uint64_t elem_flags; /* per element: BPF_F_LOCK; updates also BPF_ANY/NOEXIST/EXIST */
+	uint64_t elem_flags; /* per element: 0 or BPF_F_LOCK (the kernel allows no other) */
 	uint64_t flags;      /* the batch command's flags (0 today) */
 	/* Use the one-element-at-a-time path even where the kernel has the
 	 * batch command (the same results, for tests and comparisons). */
@@ -744,8 +745,11 @@ struct evbpf_map_batch_opts {
  * opaque cursors of at least key_size bytes, and at least 4. The return
  * is 0 when more elements may follow and -ENOENT when this call reached
  * the end of the map; *count elements were still copied by that last
- * call (as with libbpf). lookup_and_delete_batch deletes what it returns,
- * so repeated calls drain the map. update_batch and delete_batch take
+ * call (as with libbpf). The kernel reads hash maps a whole bucket at a
+ * time: -ENOSPC when *count is smaller than the next bucket (nothing is
+ * lost; call again with a larger count and the same in_batch).
+ * lookup_and_delete_batch deletes what it returns, so repeated calls
+ * drain the map. update_batch (BPF_ANY semantics) and delete_batch take
  * *count keys (and values) and stop at the first element that fails.
  *
  * Where the kernel has no batch commands (EVBPF_FEATURE_MAP_BATCH) or the
