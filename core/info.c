@@ -21,6 +21,52 @@
 
 /* ------------------------------------------------------------- programs */
 
+/*
+ * BPF_OBJ_GET_INFO_BY_FD answers for any BPF fd with that kind's info, in
+ * the caller's buffer, and the first fields of every kind look alike; so
+ * the fd's kind is checked first, from the anonymous inode's name
+ * ("anon_inode:bpf-prog", "bpf-map", "bpf-link"). Without /proc the check
+ * is skipped (NULL).
+ */
+static const char *fd_kind(int fd)
+{
+	char path[64], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return NULL;
+	target[n] = '\0';
+	if (!strcmp(target, "anon_inode:bpf-prog"))
+		return "program";
+	if (!strcmp(target, "anon_inode:bpf-map"))
+		return "map";
+	if (!strcmp(target, "anon_inode:bpf-link") || !strncmp(target, "anon_inode:bpf_link", 19))
+		return "link";
+	if (!strcmp(target, "anon_inode:btf"))
+		return "BTF object";
+	return "not a BPF object";
+}
+
+/* -EINVAL with a message unless fd is of kind want (or cannot be told). */
+static int check_kind(int fd, const char *want)
+{
+	const char *kind = fd_kind(fd);
+
+	if (!kind || !strcmp(kind, want))
+		return 0;
+	return evbpf__err(-EINVAL, "fd %d is not a BPF %s (it is %s%s)", fd, want,
+			  strcmp(kind, "not a BPF object") ? "a BPF " : "", kind);
+}
+
+/* A copy of this thread's message, to prefix it with a new one. */
+static const char *errmsg_copy(char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", evbpf_errmsg());
+	return buf;
+}
+
 static int copy_out(void *dst, const void *src, size_t src_size)
 {
 	size_t sz = *(const size_t *)dst;
@@ -86,7 +132,10 @@ EVBPF_API int evbpf_prog_info_by_fd(int prog_fd, struct evbpf_prog_info *info)
 	if (!info || info->sz < sizeof(size_t))
 		return evbpf__err(-EINVAL, "prog info: info->sz is not set");
 	if (prog_fd < 0)
-		return evbpf__err(-EBADF, "prog info: bad fd %d", prog_fd);
+		return evbpf__err(-EINVAL, "prog info: bad fd %d", prog_fd);
+	err = check_kind(prog_fd, "program");
+	if (err)
+		return err;
 	err = read_prog_info(prog_fd, &raw, map_ids);
 	if (err)
 		return evbpf__err(err, "prog info of fd %d: %s%s", prog_fd, evbpf_strerror(err),
@@ -97,6 +146,7 @@ EVBPF_API int evbpf_prog_info_by_fd(int prog_fd, struct evbpf_prog_info *info)
 
 EVBPF_API int evbpf_program_info(const struct evbpf_program *prog, struct evbpf_prog_info *info)
 {
+	char msg[512];
 	int err;
 
 	if (!prog)
@@ -106,7 +156,7 @@ EVBPF_API int evbpf_program_info(const struct evbpf_program *prog, struct evbpf_
 				  prog->name);
 	err = evbpf_prog_info_by_fd(prog->fd, info);
 	if (err)
-		return evbpf__err(err, "prog '%s': %s", prog->name, evbpf_errmsg());
+		return evbpf__err(err, "prog '%s': %s", prog->name, errmsg_copy(msg, sizeof(msg)));
 	return 0;
 }
 
@@ -236,7 +286,10 @@ EVBPF_API int evbpf_link_info_by_fd(int link_fd, struct evbpf_link_info *info)
 	if (!info || info->sz < sizeof(size_t))
 		return evbpf__err(-EINVAL, "link info: info->sz is not set");
 	if (link_fd < 0)
-		return evbpf__err(-EBADF, "link info: bad fd %d", link_fd);
+		return evbpf__err(-EINVAL, "link info: bad fd %d", link_fd);
+	err = check_kind(link_fd, "link");
+	if (err)
+		return err;
 	/* First with no pointers: only the type says which bytes are one. */
 	memset(&raw, 0, sizeof(raw));
 	err = evbpf__bpf_obj_info(link_fd, &raw, &len);
@@ -267,8 +320,11 @@ EVBPF_API int evbpf_link_info(const struct evbpf_link *link, struct evbpf_link_i
 				  "kernel keeps no link object for it",
 				  link->desc, link->kind);
 	err = evbpf_link_info_by_fd(link->fd, info);
-	if (err)
-		return evbpf__err(err, "%s: %s", link->desc, evbpf_errmsg());
+	if (err) {
+		char msg[512];
+
+		return evbpf__err(err, "%s: %s", link->desc, errmsg_copy(msg, sizeof(msg)));
+	}
 	return 0;
 }
 
@@ -406,6 +462,9 @@ EVBPF_API int evbpf_program_from_fd(int prog_fd, struct evbpf_program **progp)
 
 	if (prog_fd < 0 || !progp)
 		return evbpf__err(-EINVAL, "program from fd: bad argument");
+	err = check_kind(prog_fd, "program");
+	if (err)
+		return err;
 	err = read_prog_info(prog_fd, &raw, map_ids);
 	if (err)
 		return evbpf__err(err == -EINVAL ? -EINVAL : err, "fd %d is not a BPF program: %s",
@@ -452,8 +511,12 @@ EVBPF_API int evbpf_program_from_pin(const char *path, struct evbpf_program **pr
 		return fd;
 	err = evbpf_program_from_fd(fd, progp);
 	close(fd);
-	if (err)
-		return evbpf__err(err, "program from pin '%s': %s", path, evbpf_errmsg());
+	if (err) {
+		char msg[512];
+
+		return evbpf__err(err, "program from pin '%s': %s", path,
+				  errmsg_copy(msg, sizeof(msg)));
+	}
 	return 0;
 }
 
