@@ -334,13 +334,16 @@ static void clear_wakeups(struct evbpf_user_ringbuf *urb)
 		;
 }
 
+/* Milliseconds to the deadline, rounded up: a wait never ends early. */
 static int64_t ms_left(const struct timespec *deadline)
 {
 	struct timespec now;
+	int64_t ns;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)(deadline->tv_sec - now.tv_sec) * 1000 +
-	       (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	ns = (int64_t)(deadline->tv_sec - now.tv_sec) * 1000000000 +
+	     (deadline->tv_nsec - now.tv_nsec);
+	return ns <= 0 ? 0 : (ns + 999999) / 1000000;
 }
 
 EVBPF_API int evbpf_user_ringbuf_reserve_blocking(struct evbpf_user_ringbuf *urb, size_t size,
