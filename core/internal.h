@@ -113,6 +113,8 @@ EVBPF_HIDDEN const char *evbpf__memlock_hint(int err);
  * capabilities, kernel.unprivileged_bpf_disabled, a policy); "" for other
  * errors. evbpf__memlock_hint() falls back to it. */
 EVBPF_HIDDEN const char *evbpf__perm_hint(int err);
+/* Whether the process has CAP_SYS_ADMIN or CAP_BPF (effective). */
+EVBPF_HIDDEN bool evbpf__bpf_privileged(void);
 /* Close an fd if it is >= 0 and set it to -1. */
 EVBPF_HIDDEN void evbpf__close_fd(int *fd);
 EVBPF_HIDDEN uint64_t evbpf__now_ns(void);

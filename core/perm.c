@@ -55,6 +55,11 @@ static int unpriv_disabled(void)
 	return v;
 }
 
+bool evbpf__bpf_privileged(void)
+{
+	return has_cap(CAP_SYS_ADMIN) == 1 || has_cap(CAP_BPF) == 1;
+}
+
 const char *evbpf__perm_hint(int err)
 {
 	static __thread char hint[400];
