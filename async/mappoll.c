@@ -419,7 +419,9 @@ EVBPF_API int evbpf_mappoll_new(const struct evbpf_map *map, evbpf_mappoll_fn fn
 	struct evbpf_mappoll *mp;
 	int fd, err;
 
-	if (!map || !fn || !mpp)
+	if (!map)
+		return evbpf__err_null_map("mappoll");
+	if (!fn || !mpp)
 		return evbpf__err(-EINVAL, "mappoll: NULL argument");
 	if (opts) {
 		if (opts->sz < sizeof(size_t))

@@ -390,7 +390,9 @@ EVBPF_API int evbpf_perfbuf_new_opts(const struct evbpf_map *map, size_t pages_p
 	struct evbpf_perfbuf *pb;
 	int fd, err;
 
-	if (!map || !fn || !pbp)
+	if (!map)
+		return evbpf__err_null_map("perfbuf");
+	if (!fn || !pbp)
 		return evbpf__err(-EINVAL, "perfbuf: NULL argument");
 	if (opts) {
 		if (opts->sz < sizeof(size_t))

@@ -331,7 +331,9 @@ EVBPF_API int evbpf_ringbuf_new_opts(const struct evbpf_map *map, evbpf_ringbuf_
 	struct evbpf_ringbuf *rb;
 	int err;
 
-	if (!map || !rbp)
+	if (!map)
+		return evbpf__err_null_map("ringbuf");
+	if (!rbp)
 		return evbpf__err(-EINVAL, "ringbuf: NULL argument");
 	err = ringbuf_alloc(fn, ctx, opts, &rb);
 	if (err)

@@ -205,7 +205,9 @@ EVBPF_API int evbpf_user_ringbuf_new(const struct evbpf_map *map, struct evbpf_u
 	struct evbpf_user_ringbuf *urb;
 	int err;
 
-	if (!map || !urbp)
+	if (!map)
+		return evbpf__err_null_map("user_ringbuf");
+	if (!urbp)
 		return evbpf__err(-EINVAL, "user_ringbuf: NULL argument");
 	urb = calloc(1, sizeof(*urb));
 	if (!urb)

@@ -65,6 +65,10 @@ static inline size_t evbpf__roundup(size_t x, size_t to)
  * so callers can write `return evbpf__err(-EINVAL, "...")`.
  */
 EVBPF_HIDDEN int evbpf__err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* -EINVAL for a NULL map given to who ("ringbuf"), keeping the message
+ * before it: the NULL usually comes from a failed evbpf_object_find_map()
+ * whose message says which name was wrong. */
+EVBPF_HIDDEN int evbpf__err_null_map(const char *who);
 /* Set the errmsg for an answer that is not an error (a probe's "absent"),
  * logged at debug level only. */
 EVBPF_HIDDEN void evbpf__errmsg_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -13,6 +13,8 @@
 
 #include "common.h"
 
+#include <evbpf/async.h>
+
 #define NOBODY 65534
 
 static void test_find_messages(void **st)
@@ -31,6 +33,19 @@ static void test_find_messages(void **st)
 	assert_non_null(strstr(evbpf_errmsg(), "NULL name"));
 	assert_null(evbpf_object_find_map(NULL, "counts"));
 	assert_non_null(strstr(evbpf_errmsg(), "NULL object"));
+	/* The NULL that a failed find returns, passed on unchecked, is
+	 * refused one call later with the find's message kept. */
+	{
+		struct evbpf_ringbuf *rb = NULL;
+
+		assert_null(evbpf_object_find_map(obj, "event"));
+		assert_int_equal(evbpf_ringbuf_new(evbpf_object_find_map(obj, "event"), NULL, NULL,
+		                                   &rb),
+		                 -EINVAL);
+		assert_non_null(strstr(evbpf_errmsg(), "ringbuf: NULL map"));
+		assert_non_null(strstr(evbpf_errmsg(), "no map 'event' in object 'introspect'"));
+		assert_null(rb);
+	}
 	/* Found by either name: no message needed, none left behind. */
 	assert_non_null(evbpf_object_find_map(obj, "counts"));
 	assert_non_null(evbpf_object_find_program(obj, "raw_enter"));
