@@ -512,7 +512,7 @@ static int probe_trampoline(char *why, size_t len)
  * the map. */
 static int probe_map_batch(char *why, size_t len)
 {
-	uint32_t key = 1, value = 2, keys[2], values[2], cursor;
+	uint32_t key = 1, value = 2, keys[2] = {0}, values[2] = {0}, cursor = 0;
 	union bpf_attr attr;
 	int fd, ret;
 

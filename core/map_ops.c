@@ -209,6 +209,11 @@ static int batch_args_init(struct batch_args *a, const struct evbpf_map *map, co
 	return 0;
 }
 
+static size_t value_stride(const struct evbpf_map *map)
+{
+	return evbpf_map_value_buf_size(map);
+}
+
 /*
  * The kernel's batch command, or 1 when the fallback must serve the call:
  * the kernel has no batch commands (EVBPF_FEATURE_MAP_BATCH), or this map
@@ -223,6 +228,14 @@ static int kernel_batch(enum bpf_cmd cmd, struct batch_args *a)
 
 	if (a->fallback || evbpf_probe_feature(EVBPF_FEATURE_MAP_BATCH) == 0)
 		return 1;
+	if (cmd == BPF_MAP_LOOKUP_BATCH || cmd == BPF_MAP_LOOKUP_AND_DELETE_BATCH) {
+		/* What the kernel writes reads as initialised to checkers
+		 * that do not know the batch commands (valgrind). */
+		size_t ksz = a->map->key_size;
+
+		memset(a->keys, 0, (size_t)*a->count * ksz);
+		memset(a->values, 0, (size_t)*a->count * value_stride(a->map));
+	}
 	memset(&attr, 0, sizeof(attr));
 	attr.batch.map_fd = (uint32_t)a->map->fd;
 	attr.batch.in_batch = (uint64_t)(uintptr_t)a->in_batch;
@@ -246,11 +259,6 @@ static int kernel_batch(enum bpf_cmd cmd, struct batch_args *a)
 		return ret;
 	}
 	return evbpf__map_elem_result(a->map, a->what, ret);
-}
-
-static size_t value_stride(const struct evbpf_map *map)
-{
-	return evbpf_map_value_buf_size(map);
 }
 
 /*
