@@ -8,6 +8,11 @@
  *   kprobe/FUNC[+OFF], kretprobe/FUNC      kprobe (PMU, or tracefs without it)
  *   ksyscall/NAME, kretsyscall/NAME        kprobe on the syscall's entry
  *   uprobe/BINARY:SYMBOL[+OFF], uretprobe/...   uprobe (likewise), any process
+ *   usdt/PATH:PROVIDER:NAME                USDT probe sites (attach_usdt.c)
+ *   kprobe.multi/GLOB, kretprobe.multi/GLOB, kprobe.session/GLOB
+ *                                          one multi-kprobe link (attach_multi.c)
+ *   uprobe.multi/PATH:GLOB, uretprobe.multi/..., uprobe.session/...
+ *                                          one uprobe_multi link, any process
  *   iter/NAME                              iterator link
  *
  * Everything else needs something the section cannot say (an interface, a
@@ -48,12 +53,6 @@ static int attach_kprobe_sec(struct evbpf_program *prog, struct evbpf_link **lin
 	bool ret = prog->sec_def->flags & EVBPF_SEC_RETPROBE;
 	char func[256];
 
-	if (!strncmp(prog->sec_name, "kprobe.multi", 12) ||
-	    !strncmp(prog->sec_name, "kretprobe.multi", 15))
-		return evbpf__err(-ENOTSUP,
-		                  "prog '%s': section '%s': multi-kprobes are not "
-		                  "supported by evbpf",
-		                  prog->name, prog->sec_name);
 	if (!*target)
 		return evbpf__err(-ENOTSUP,
 		                  "prog '%s': section '%s' does not say where to attach "
@@ -86,11 +85,6 @@ static int attach_uprobe_sec(struct evbpf_program *prog, struct evbpf_link **lin
 	const char *slash = strchr(prog->sec_name, '/');
 	char binary[4096], sym[256];
 
-	if (!strncmp(prog->sec_name, "usdt", 4))
-		return evbpf__err(-ENOTSUP,
-		                  "prog '%s': section '%s': USDT probes are not supported "
-		                  "by evbpf yet",
-		                  prog->name, prog->sec_name);
 	if (!slash || evbpf__parse_uprobe_target(slash + 1, binary, sizeof(binary), sym,
 	                                         sizeof(sym), &opts.offset))
 		return evbpf__err(-ENOTSUP,
@@ -151,6 +145,12 @@ EVBPF_API int evbpf_program_attach(struct evbpf_program *prog, struct evbpf_link
 			return attach_uprobe_sec(prog, linkp);
 		case EVBPF_ATTACH_ITER:
 			return evbpf_program_attach_iter(prog, NULL, linkp);
+		case EVBPF_ATTACH_USDT:
+			return evbpf__attach_usdt_sec(prog, linkp);
+		case EVBPF_ATTACH_KPROBE_MULTI:
+			return evbpf__attach_kprobe_multi_sec(prog, linkp);
+		case EVBPF_ATTACH_UPROBE_MULTI:
+			return evbpf__attach_uprobe_multi_sec(prog, linkp);
 		case EVBPF_ATTACH_CGROUP:
 			return evbpf__err(-ENOTSUP,
 			                  "prog '%s' (section '%s') attaches to a cgroup: "
