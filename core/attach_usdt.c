@@ -218,17 +218,38 @@ static int check_maps(struct usdt_req *r)
 	return 0;
 }
 
+/* Whether a /proc/PID/maps line (its device, inode and path) is the
+ * file f. The device and inode say it for most file systems; overlayfs
+ * shows the underlying file's instead of the ones stat() gives us, so
+ * the (canonical) path is the second way, as libbpf compares. */
+static bool maps_line_is(const char *line, unsigned maj, unsigned min, unsigned long long ino,
+                         const struct evbpf_uelf *f, const char *real)
+{
+	const char *p = strchr(line, '/');
+	size_t len;
+
+	if (ino == f->ino && makedev(maj, min) == f->dev)
+		return true;
+	if (!p || !real)
+		return false;
+	len = strcspn(p, "\n");
+	return len == strlen(real) && !strncmp(p, real, len);
+}
+
 /* Where the process maps file offset off of f, from /proc/PID/maps. */
 static int abs_ip_in(int pid, const struct evbpf_uelf *f, uint64_t off, uint64_t *ipp)
 {
-	char path[64], line[4400];
+	char path[64], line[4400], *real = realpath(f->path, NULL);
 	FILE *maps;
 	int err = -ESRCH;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	maps = fopen(path, "re");
-	if (!maps)
-		return evbpf__err(-errno, "USDT: cannot read %s: %s", path, evbpf_strerror(-errno));
+	if (!maps) {
+		err = -errno;
+		free(real);
+		return evbpf__err(err, "USDT: cannot read %s: %s", path, evbpf_strerror(err));
+	}
 	while (fgets(line, sizeof(line), maps)) {
 		unsigned long long start, end, pgoff, ino;
 		unsigned int maj, min;
@@ -237,7 +258,7 @@ static int abs_ip_in(int pid, const struct evbpf_uelf *f, uint64_t off, uint64_t
 		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &start, &end, perms, &pgoff, &maj,
 		           &min, &ino) != 7)
 			continue;
-		if (ino != f->ino || makedev(maj, min) != f->dev || perms[2] != 'x')
+		if (perms[2] != 'x' || !maps_line_is(line, maj, min, ino, f, real))
 			continue;
 		if (off >= pgoff && off - pgoff < end - start) {
 			*ipp = start + (off - pgoff);
@@ -246,6 +267,7 @@ static int abs_ip_in(int pid, const struct evbpf_uelf *f, uint64_t off, uint64_t
 		}
 	}
 	fclose(maps);
+	free(real);
 	if (err)
 		return evbpf__err(err,
 		                  "USDT: process %d does not map '%s' (file offset %#llx) "
