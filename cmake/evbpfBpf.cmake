@@ -4,11 +4,11 @@
 #
 #   evbpf_bpf_skeleton(NAME SOURCE.bpf.c
 #                      [VMLINUX FILE | NO_VMLINUX]
-#                      [LINK TARGET | NO_LINK]
+#                      [LINK TARGET | NO_LINK] [OUTPUT_DIR DIR]
 #                      [INCLUDES DIR...] [CLANG_FLAGS FLAG...] [DEPENDS FILE...])
 #
-# compiles SOURCE with clang -target bpf -O2 -g into
-# ${CMAKE_CURRENT_BINARY_DIR}/NAME.bpf.o, writes NAME.skel.h next to it with
+# compiles SOURCE with clang -target bpf -O2 -g into NAME.bpf.o in
+# OUTPUT_DIR (default ${CMAKE_CURRENT_BINARY_DIR}), writes NAME.skel.h next to it with
 # `evbpf gen skeleton`, and creates the interface target NAME_skel: linking
 # it puts NAME.skel.h on the include path, builds it first, and links
 # evbpf::evbpf (LINK names another library, e.g. evbpf::evbpf_static or
@@ -99,7 +99,7 @@ function(_evbpf_bpf_vmlinux_dir out)
 endfunction()
 
 function(evbpf_bpf_skeleton name src)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "NO_VMLINUX;NO_LINK" "VMLINUX;LINK"
+  cmake_parse_arguments(PARSE_ARGV 2 arg "NO_VMLINUX;NO_LINK" "VMLINUX;LINK;OUTPUT_DIR"
                         "INCLUDES;CLANG_FLAGS;DEPENDS")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "evbpf_bpf_skeleton(${name}): unknown arguments ${arg_UNPARSED_ARGUMENTS}")
@@ -115,6 +115,10 @@ function(evbpf_bpf_skeleton name src)
   endif()
   get_filename_component(src ${src} ABSOLUTE)
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR})
+  if(arg_OUTPUT_DIR)
+    get_filename_component(out_dir ${arg_OUTPUT_DIR} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_BINARY_DIR})
+  endif()
+  file(MAKE_DIRECTORY ${out_dir})
   set(obj ${out_dir}/${name}.bpf.o)
   set(skel ${out_dir}/${name}.skel.h)
 
