@@ -197,8 +197,8 @@ static bool sec_attachable(const struct evbpf_program *prog)
 		       strncmp(prog->sec_name, "kretprobe.multi", 15);
 	case EVBPF_ATTACH_UPROBE:
 		return strncmp(prog->sec_name, "usdt", 4) && strchr(prog->sec_name, '/') &&
-		       !evbpf__parse_uprobe_target(target, binary, sizeof(binary), sym,
-						   sizeof(sym), &off);
+		       !evbpf__parse_uprobe_target(target, binary, sizeof(binary), sym, sizeof(sym),
+		                                   &off);
 	default:
 		return false;
 	}

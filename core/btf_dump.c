@@ -1015,16 +1015,19 @@ int evbpf__btf_decl_printer_new(const struct evbpf_btf *btf, struct evbpf_btf_du
 int evbpf__btf_decl_fwds(struct evbpf_btf_dump *p, FILE *out)
 {
 	const struct dump *d = &p->d;
+	int n = 0;
 
 	for (uint32_t id = 1; id < d->cnt; id++) {
 		const struct btf_type *t = T(d, id);
 		bool is_union = evbpf__btf_kind(t) == BTF_KIND_UNION ||
 		                (evbpf__btf_kind(t) == BTF_KIND_FWD && BTF_INFO_KFLAG(t->info));
 
-		if (d->declared[id])
-			fprintf(out, "%s %s;\n", is_union ? "union" : "struct", c_name(d, id));
+		if (!d->declared[id])
+			continue;
+		fprintf(out, "%s %s;\n", is_union ? "union" : "struct", c_name(d, id));
+		n++;
 	}
-	return ferror(out) ? -EIO : 0;
+	return ferror(out) ? -EIO : n;
 }
 
 void evbpf__btf_decl_printer_free(struct evbpf_btf_dump *p)

@@ -522,7 +522,7 @@ EVBPF_HIDDEN char *evbpf__btf_decl(struct evbpf_btf_dump *p, uint32_t id, const 
 				   int indent);
 /* Forward declarations ("struct task_struct;") of every struct and union
  * the declarations so far name, so none is first declared inside a
- * prototype. */
+ * prototype; returns how many. */
 EVBPF_HIDDEN int evbpf__btf_decl_fwds(struct evbpf_btf_dump *p, FILE *out);
 EVBPF_HIDDEN void evbpf__btf_decl_printer_free(struct evbpf_btf_dump *p);
 

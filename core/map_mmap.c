@@ -39,11 +39,12 @@ static int mmap_check(const struct evbpf_map *map)
 		return evbpf__err(-ENOENT, "map '%s': mmap before the map is loaded", map->name);
 	if (map->type != BPF_MAP_TYPE_ARRAY)
 		return evbpf__err(-ENOTSUP, "map '%s': only array maps can be mapped (type %s)",
-				  map->name, evbpf_map_type_name(map->type));
+		                  map->name, evbpf_map_type_name(map->type));
 	if (!(map->map_flags & BPF_F_MMAPABLE))
-		return evbpf__err(-EINVAL, "map '%s': created without BPF_F_MMAPABLE, so it cannot "
-					   "be mapped",
-				  map->name);
+		return evbpf__err(-EINVAL,
+		                  "map '%s': created without BPF_F_MMAPABLE, so it cannot "
+		                  "be mapped",
+		                  map->name);
 	if (!array_bytes(map))
 		return evbpf__err(-EINVAL, "map '%s': empty map", map->name);
 	return 0;
@@ -74,7 +75,7 @@ EVBPF_API int evbpf_map_mmap(struct evbpf_map *map, void **addrp, size_t *sizep)
 	if (addr == MAP_FAILED) {
 		err = -errno;
 		return evbpf__err(err, "map '%s': mmap of %zu bytes: %s", map->name, len,
-				  evbpf_strerror(err));
+		                  evbpf_strerror(err));
 	}
 	map->mmaped = addr;
 	map->mmap_len = len;
@@ -103,9 +104,10 @@ EVBPF_API void *evbpf_map_initial_value(struct evbpf_map *map, size_t *sizep)
 		return NULL;
 	}
 	if (map->origin != EVBPF_MAP_DATA && map->origin != EVBPF_MAP_KCONFIG) {
-		evbpf__err(-EINVAL, "map '%s': only global data sections (.data, .rodata, .bss, "
-				    ".data.*, ...) have an initial value",
-			   map->name);
+		evbpf__err(-EINVAL,
+		           "map '%s': only global data sections (.data, .rodata, .bss, "
+		           ".data.*, ...) have an initial value",
+		           map->name);
 		return NULL;
 	}
 	if (map->fd >= 0) {

@@ -142,8 +142,9 @@ static int collect_vars(struct gen *g, struct gen_sec *sec)
 		if (((const struct btf_var *)(var + 1))->linkage == BTF_VAR_STATIC)
 			continue;
 		if (!name || !is_ident(name)) {
-			fprintf(stderr, "evbpf: gen skeleton: skipping variable '%s' of '%s': not a "
-			                "C identifier\n",
+			fprintf(stderr,
+			        "evbpf: gen skeleton: skipping variable '%s' of '%s': not a "
+			        "C identifier\n",
 			        name ? name : "?", evbpf_map_name(sec->map));
 			continue;
 		}
@@ -159,8 +160,9 @@ static int collect_vars(struct gen *g, struct gen_sec *sec)
 	qsort(sec->vars, sec->nr_vars, sizeof(*sec->vars), cmp_var);
 	for (size_t i = 1; i < sec->nr_vars; i++)
 		if (sec->vars[i].offset < sec->vars[i - 1].offset + sec->vars[i - 1].size)
-			return evbpf__err(-EINVAL, "gen skeleton: variables '%s' and '%s' overlap "
-			                           "in '%s'",
+			return evbpf__err(-EINVAL,
+			                  "gen skeleton: variables '%s' and '%s' overlap "
+			                  "in '%s'",
 			                  sec->vars[i - 1].name, sec->vars[i].name,
 			                  evbpf_map_name(sec->map));
 	return 0;
@@ -198,15 +200,17 @@ static int check_names(const struct gen *g)
 			if (map_ident(&obj->maps[j], b, sizeof(b)))
 				return -EINVAL;
 			if (!strcmp(a, b))
-				return evbpf__err(-EINVAL, "gen skeleton: maps '%s' and '%s' would "
-				                           "both be maps.%s",
+				return evbpf__err(-EINVAL,
+				                  "gen skeleton: maps '%s' and '%s' would "
+				                  "both be maps.%s",
 				                  obj->maps[i].name, obj->maps[j].name, a);
 		}
 	}
 	for (size_t i = 0; i < obj->nr_progs; i++)
 		if (!is_ident(obj->progs[i].name))
-			return evbpf__err(-EINVAL, "gen skeleton: program '%s' has no name C "
-			                           "can use",
+			return evbpf__err(-EINVAL,
+			                  "gen skeleton: program '%s' has no name C "
+			                  "can use",
 			                  obj->progs[i].name);
 	return 0;
 }
@@ -366,12 +370,11 @@ static void emit_elf_bytes(struct gen *g)
 	}
 	if (!g->elf_size)
 		fputs("\t\t\"\";\n", g->out);
-	fprintf(g->out,
-	        "\n"
-	        "\tif (sizep)\n"
-	        "\t\t*sizep = sizeof(data) - 1;\n"
-	        "\treturn data;\n"
-	        "}\n\n");
+	fprintf(g->out, "\n"
+	                "\tif (sizep)\n"
+	                "\t\t*sizep = sizeof(data) - 1;\n"
+	                "\treturn data;\n"
+	                "}\n\n");
 }
 
 /* NAME__data_ptrs: the section pointers at the initial values (before
@@ -589,9 +592,10 @@ static int emit(struct gen *g, const char *path)
 	if (g->printer) {
 		/* Types only pointed to: declared once, here. */
 		err = evbpf__btf_decl_fwds(g->printer, g->out);
-		if (err)
+		if (err < 0)
 			return err;
-		fprintf(g->out, "\n");
+		if (err > 0)
+			fprintf(g->out, "\n");
 	}
 	for (size_t i = 0; i < g->nr_secs; i++) {
 		err = emit_section(g, &g->secs[i]);

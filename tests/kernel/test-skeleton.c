@@ -23,8 +23,8 @@ static unsigned long long expected_sum(const struct skel_shapes *skel)
 	sum += r->threshold + r->origin.x + r->origin.y + r->label[0] + (r->big >> 32);
 	sum += d->data_int + d->data_anon.a + d->data_anon.nested.b + d->data_anon.nested.c +
 	       d->data_anon.i;
-	sum += d->data_flags.a + d->data_flags.b + d->data_flags.c + d->data_flags.d +
-	       d->data_flags.e;
+	sum +=
+	    d->data_flags.a + d->data_flags.b + d->data_flags.c + d->data_flags.d + d->data_flags.e;
 	sum += d->data_flags.f & 0xff;
 	sum += d->data_tagged.value + d->data_tagged.tag[1] + (int)d->data_mode + d->data_neg +
 	       d->data_bool;
@@ -221,7 +221,7 @@ static void open_and_load(void **st)
 		int v = 3;
 
 		assert_int_equal(evbpf_object_set_global(skel->obj, "threshold", &v, sizeof(v)),
-				 -EBUSY);
+		                 -EBUSY);
 	}
 	skel_shapes__destroy(skel);
 	assert_int_equal(fd_count(), fds);

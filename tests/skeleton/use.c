@@ -17,7 +17,7 @@
 #include SKEL_HEADER
 
 #define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
+#define CAT(a, b)  CAT_(a, b)
 #define FN(suffix) CAT(SKEL, suffix)
 
 int use_skeleton(void);

@@ -23,8 +23,10 @@ struct var_layout {
 };
 
 #define VAR(sec, ident, name)                                                                      \
-	{sec, #name, offsetof(struct skel_shapes__##ident, name),                                  \
-	 sizeof(((struct skel_shapes__##ident *)0)->name)}
+	{                                                                                          \
+		sec, #name, offsetof(struct skel_shapes__##ident, name),                           \
+		    sizeof(((struct skel_shapes__##ident *)0)->name)                               \
+	}
 
 static const struct var_layout layouts[] = {
     VAR(".rodata", rodata, threshold),
@@ -58,7 +60,7 @@ static const struct var_layout layouts[] = {
 
 /* The variable's offset and size in its DATASEC, from the object's BTF. */
 static int btf_var(const struct evbpf_object *obj, const char *sec, const char *name,
-		   uint32_t *offset, uint32_t *size)
+                   uint32_t *offset, uint32_t *size)
 {
 	const struct btf_var_secinfo *v;
 	const struct btf_type *ds;
@@ -91,8 +93,8 @@ static void offsets_match_btf(void **state)
 			fail_msg("%s: no BTF variable %s", layouts[i].sec, layouts[i].name);
 		if (off != layouts[i].offset || size != layouts[i].size)
 			fail_msg("%s %s: BTF offset %u size %u, skeleton offset %zu size %zu",
-				 layouts[i].sec, layouts[i].name, off, size, layouts[i].offset,
-				 layouts[i].size);
+			         layouts[i].sec, layouts[i].name, off, size, layouts[i].offset,
+			         layouts[i].size);
 		checked++;
 	}
 	assert_int_equal(checked, EVBPF_ARRAY_SIZE(layouts));
@@ -106,8 +108,8 @@ static void offsets_match_btf(void **state)
 	assert_int_equal(sizeof(skel->data->data_flags), sizeof(struct flags));
 	assert_int_equal(sizeof(skel->data->data_packed), sizeof(struct packed_rec));
 	assert_int_equal(offsetof(struct skel_shapes__data, data_packed.s) -
-				 offsetof(struct skel_shapes__data, data_packed),
-			 offsetof(struct packed_rec, s));
+	                     offsetof(struct skel_shapes__data, data_packed),
+	                 offsetof(struct packed_rec, s));
 	assert_int_equal(sizeof(skel->data->data_tagged), sizeof(tagged_t));
 	assert_int_equal(sizeof(skel->data->data_mode), sizeof(enum mode));
 	skel_shapes__destroy(skel);
@@ -301,7 +303,7 @@ static void tool_errors(void **state)
 		assert_int_equal(run_tool(args, err, sizeof(err)), 1);
 		assert_int_equal(access(out, F_OK), -1);
 		snprintf(args, sizeof(args), "skeleton %s --name ok_name -o %s",
-			 FIXTURE("loader.bpf.o"), out);
+		         FIXTURE("loader.bpf.o"), out);
 		assert_int_equal(run_tool(args, err, sizeof(err)), 0);
 		assert_int_equal(access(out, F_OK), 0);
 		unlink(out);
@@ -311,12 +313,9 @@ static void tool_errors(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(offsets_match_btf),
-	    cmocka_unit_test(initial_values_through_pointers),
-	    cmocka_unit_test(writes_before_load),
-	    cmocka_unit_test(maps_progs_and_bytes),
-	    cmocka_unit_test(open_opts_name),
-	    cmocka_unit_test(tool_errors),
+	    cmocka_unit_test(offsets_match_btf),  cmocka_unit_test(initial_values_through_pointers),
+	    cmocka_unit_test(writes_before_load), cmocka_unit_test(maps_progs_and_bytes),
+	    cmocka_unit_test(open_opts_name),     cmocka_unit_test(tool_errors),
 	};
 
 	return RUN_TESTS(tests, NULL, NULL);

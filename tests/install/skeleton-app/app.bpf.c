@@ -15,14 +15,15 @@ struct {
 
 const volatile int target_pid = -1; /* set through skel->rodata */
 const volatile long target_nr = -1;
-unsigned int seen;                  /* read as skel->bss->seen */
+unsigned int seen; /* read as skel->bss->seen */
 
 SEC("raw_tp/sys_enter")
 int on_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct event *e;
 
-	if ((int)(bpf_get_current_pid_tgid() >> 32) != target_pid || (long)ctx->args[1] != target_nr)
+	if ((int)(bpf_get_current_pid_tgid() >> 32) != target_pid ||
+	    (long)ctx->args[1] != target_nr)
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e)
