@@ -169,7 +169,7 @@ function(evbpf_bpf_skeleton name src)
     COMMAND evbpf::tool gen skeleton ${obj} --name ${name} -o ${skel}
     DEPENDS ${obj} evbpf::tool
     COMMENT "Skeleton ${name}.skel.h" VERBATIM)
-  add_custom_target(${name}_skel_gen DEPENDS ${skel})
+  add_custom_target(${name}_skel_gen ALL DEPENDS ${skel})
 
   add_library(${name}_skel INTERFACE)
   target_include_directories(${name}_skel INTERFACE ${out_dir})
