@@ -171,3 +171,50 @@ EVBPF_API int evbpf_program_attach(struct evbpf_program *prog, struct evbpf_link
 	                  "section name",
 	                  prog->name, prog->sec_name, evbpf_prog_type_name(prog->prog_type));
 }
+
+/* ------------------------------------------------------------ autoattach */
+
+/* Whether the section alone says where to attach: what a skeleton's
+ * NAME__attach() attaches, and libbpf's skeletons too. */
+static bool sec_attachable(const struct evbpf_program *prog)
+{
+	const char *target = sec_target(prog->sec_name);
+	char binary[4096], sym[256];
+	uint64_t off;
+
+	if (!prog->sec_def)
+		return false;
+	switch (prog->sec_def->attach) {
+	case EVBPF_ATTACH_TRACEPOINT:
+		return strchr(target, '/') != NULL;
+	case EVBPF_ATTACH_RAW_TP:
+		return *target != '\0';
+	case EVBPF_ATTACH_TRACING:
+	case EVBPF_ATTACH_ITER:
+		return true;
+	case EVBPF_ATTACH_KPROBE:
+		return *target && strncmp(prog->sec_name, "kprobe.multi", 12) &&
+		       strncmp(prog->sec_name, "kretprobe.multi", 15);
+	case EVBPF_ATTACH_UPROBE:
+		return strncmp(prog->sec_name, "usdt", 4) && strchr(prog->sec_name, '/') &&
+		       !evbpf__parse_uprobe_target(target, binary, sizeof(binary), sym, sizeof(sym),
+		                                   &off);
+	default:
+		return false;
+	}
+}
+
+EVBPF_API int evbpf_program_autoattach(const struct evbpf_program *prog)
+{
+	if (!prog)
+		return evbpf__err(-EINVAL, "autoattach: NULL program");
+	return !prog->no_autoattach && sec_attachable(prog);
+}
+
+EVBPF_API int evbpf_program_set_autoattach(struct evbpf_program *prog, int autoattach)
+{
+	if (!prog)
+		return evbpf__err(-EINVAL, "set_autoattach: NULL program");
+	prog->no_autoattach = !autoattach;
+	return 0;
+}

@@ -344,6 +344,7 @@ struct evbpf_program {
 	int attach_prog_fd;
 	uint32_t prog_flags;
 	bool autoload;
+	bool no_autoattach; /* evbpf_program_set_autoattach(prog, 0) */
 	int fd;
 	/* Linked instructions, valid between linking and a successful load. */
 	struct bpf_insn *insns;
@@ -400,6 +401,10 @@ struct evbpf_map {
 	int fd;
 	bool reused;
 	bool pinned_new; /* pinned by this load (undone if the load fails) */
+	/* evbpf_map_mmap(): the map's memory, mapped once and unmapped when
+	 * the map is released (core/map_mmap.c). */
+	void *mmaped;
+	size_t mmap_len;
 };
 
 struct evbpf_object {
@@ -449,6 +454,9 @@ EVBPF_HIDDEN bool evbpf__map_is_percpu(uint32_t type);
 /* Put the fds of a map-in-map's or program array's static initial values
  * into it; programs that are not loaded are skipped. */
 EVBPF_HIDDEN int evbpf__map_fill_slots(struct evbpf_map *map);
+
+/* core/map_mmap.c: unmap what evbpf_map_mmap() mapped (map release). */
+EVBPF_HIDDEN void evbpf__map_munmap(struct evbpf_map *map);
 
 /* core/relo.c */
 EVBPF_HIDDEN int evbpf__object_collect_relos(struct evbpf_object *obj);
@@ -506,6 +514,21 @@ EVBPF_HIDDEN int evbpf__gunzip(const uint8_t *in, size_t len, uint8_t **outp, si
 
 /* core/btf_dump.c: BTF as a C header (vmlinux.h) that clang compiles. */
 EVBPF_HIDDEN int evbpf__btf_dump_c(const struct evbpf_btf *btf, FILE *out);
+/* core/btf_dump.c, skeleton mode: C declarations of variables that need no
+ * other definition (typedefs looked through, named structs held by value
+ * printed inline, enums as integers, no const/volatile). decl returns
+ * "TYPE NAME" malloc'd (members indented by indent tabs), or NULL with a
+ * message. */
+struct evbpf_btf_dump;
+EVBPF_HIDDEN int evbpf__btf_decl_printer_new(const struct evbpf_btf *btf,
+					     struct evbpf_btf_dump **dp);
+EVBPF_HIDDEN char *evbpf__btf_decl(struct evbpf_btf_dump *p, uint32_t id, const char *name,
+				   int indent);
+/* Forward declarations ("struct task_struct;") of every struct and union
+ * the declarations so far name, so none is first declared inside a
+ * prototype; returns how many. */
+EVBPF_HIDDEN int evbpf__btf_decl_fwds(struct evbpf_btf_dump *p, FILE *out);
+EVBPF_HIDDEN void evbpf__btf_decl_printer_free(struct evbpf_btf_dump *p);
 
 /* core/relo_core.c: CO-RE relocations, on BTF only. */
 enum evbpf_core_kind {

@@ -799,6 +799,59 @@ EVBPF_API int evbpf_program_attach_uprobe_multi(struct evbpf_program *prog, int 
 						const struct evbpf_uprobe_multi_opts *opts,
 						struct evbpf_link **linkp);
 
+/* ------------------------------------------------------------------ */
+/* Skeletons and direct memory                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * `evbpf gen skeleton FILE.bpf.o [--name NAME] > NAME.skel.h` writes a
+ * header that embeds the object and gives typed access to it (see the
+ * README, "Writing the BPF side"): struct NAME with the object, its maps,
+ * programs and links by name, and one struct per global data section
+ * (bss, data, rodata, data_X for .data.X ...) laid out from BTF, with
+ * NAME__open(), __open_opts(), __load(), __open_and_load(), __attach(),
+ * __detach(), __destroy() and __elf_bytes(). The functions below are
+ * what it is built on, and are usable without it.
+ */
+
+/*
+ * Map an array map created with BPF_F_MMAPABLE (every global data
+ * section's map is) into this process, once: later calls return the same
+ * address, and the mapping lasts until the map is released
+ * (evbpf_object_close() or evbpf_map_free()). *addrp gets the address and
+ * *sizep (may be NULL) the bytes the elements take: max_entries elements
+ * of value_size bytes, each at a multiple of 8. Reads and writes are
+ * plain memory accesses that BPF programs see at once. Frozen maps, such
+ * as .rodata and .kconfig after load, and maps created with BPF_F_RDONLY,
+ * are mapped read-only: writing to them kills the process with SIGSEGV.
+ * Errors: -ENOENT before the map is loaded, -ENOTSUP for a map that is
+ * not an array, -EINVAL for one created without BPF_F_MMAPABLE.
+ */
+EVBPF_API int evbpf_map_mmap(struct evbpf_map *map, void **addrp, size_t *sizep);
+
+/*
+ * The memory of a global data section's map (.data, .rodata, .bss,
+ * .data.*, .rodata.*, .kconfig), *sizep (may be NULL) its size in bytes.
+ * Before load it is the initial value, writable (what
+ * evbpf_object_set_global() writes to; changes become the values the
+ * programs start with; valid until the object is closed). After load it
+ * is the map itself, as evbpf_map_mmap() maps it. NULL for any other map,
+ * or when the mapping fails; evbpf_errmsg() says why.
+ */
+EVBPF_API void *evbpf_map_initial_value(struct evbpf_map *map, size_t *sizep);
+
+/*
+ * Whether a skeleton's NAME__attach() attaches this program: 1 when its
+ * section says where (tracepoint/CAT/NAME, raw_tp/NAME, fentry/, fexit/,
+ * lsm/, tp_btf/, kprobe/FUNC, uprobe/BINARY:SYMBOL, iter/, ...; the
+ * cases evbpf_program_attach() handles without help) and
+ * evbpf_program_set_autoattach() has not turned it off, else 0.
+ * Programs that need a target (xdp, tc, cgroup, socket ...) answer 0 and
+ * are attached with their typed function.
+ */
+EVBPF_API int evbpf_program_autoattach(const struct evbpf_program *prog);
+EVBPF_API int evbpf_program_set_autoattach(struct evbpf_program *prog, int autoattach);
+
 #ifdef __cplusplus
 }
 #endif
