@@ -40,7 +40,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 PACKAGES=(build-essential cmake pkg-config clang llvm libuv1-dev libev-dev libcmocka-dev
-	  libbpf-dev linux-libc-dev iproute2 valgrind)
+	  libbpf-dev linux-libc-dev iproute2 valgrind systemtap-sdt-dev)
 
 need_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; return; fi
