@@ -150,7 +150,8 @@ static int urb_map(struct evbpf_user_ringbuf *urb, const struct evbpf_map *map)
 	if (fd < 0)
 		return evbpf__err(-EINVAL, "user_ringbuf: map '%s' is not loaded", urb->name);
 	if (evbpf_map_type(map) != BPF_MAP_TYPE_USER_RINGBUF)
-		return evbpf__err(-EINVAL, "user_ringbuf: map '%s' is a %s map, not a user_ringbuf%s",
+		return evbpf__err(-EINVAL,
+		                  "user_ringbuf: map '%s' is a %s map, not a user_ringbuf%s",
 		                  urb->name, evbpf_map_type_name(evbpf_map_type(map)),
 		                  evbpf_map_type(map) == BPF_MAP_TYPE_RINGBUF
 		                      ? " (a ringbuf is read with evbpf_ringbuf_new())"
@@ -215,7 +216,8 @@ EVBPF_API int evbpf_user_ringbuf_new(const struct evbpf_map *map, struct evbpf_u
 	urb->map_fd = -1;
 	urb->epfd = -1;
 	urb->page_size = (size_t)sysconf(_SC_PAGESIZE);
-	snprintf(urb->name, sizeof(urb->name), "%s", evbpf_map_name(map) ? evbpf_map_name(map) : "");
+	snprintf(urb->name, sizeof(urb->name), "%s",
+	         evbpf_map_name(map) ? evbpf_map_name(map) : "");
 	err = urb_map(urb, map);
 	if (err) {
 		urb_destroy(urb);
@@ -293,7 +295,8 @@ static uint32_t *sample_header(struct evbpf_user_ringbuf *urb, void *sample, con
 	}
 	hdr = (uint32_t *)(p - URB_HDR_SZ);
 	if (!(__atomic_load_n(hdr, __ATOMIC_RELAXED) & BPF_RINGBUF_BUSY_BIT)) {
-		evbpf__err(-EINVAL, "user_ringbuf '%s': %s: the sample at %p is not reserved "
+		evbpf__err(-EINVAL,
+		           "user_ringbuf '%s': %s: the sample at %p is not reserved "
 		           "(submitted or discarded already?)",
 		           urb->name, what, sample);
 		return NULL;
@@ -380,8 +383,10 @@ EVBPF_API int evbpf_user_ringbuf_reserve_blocking(struct evbpf_user_ringbuf *urb
 			return err;
 		if (timeout_ms >= 0 && left <= 0)
 			break;
-		n = epoll_wait(urb->epfd, &ev, 1, left < 0 ? -1 : left > INT32_MAX ? INT32_MAX
-		                                                                   : (int)left);
+		n = epoll_wait(urb->epfd, &ev, 1,
+		               left < 0           ? -1
+		               : left > INT32_MAX ? INT32_MAX
+		                                  : (int)left);
 		if (n < 0 && errno != EINTR) {
 			err = -errno;
 			return evbpf__err(err, "user_ringbuf '%s': epoll_wait: %s", urb->name,
@@ -423,7 +428,8 @@ EVBPF_API int evbpf_user_ringbuf_start(struct evbpf_user_ringbuf *urb,
 
 	CHECK_URB(urb, "start");
 	if (!fn)
-		return evbpf__err(-EINVAL, "user_ringbuf '%s': start: no space callback", urb->name);
+		return evbpf__err(-EINVAL, "user_ringbuf '%s': start: no space callback",
+		                  urb->name);
 	err = evbpf__reactor_check(reactor, "user_ringbuf start");
 	if (err)
 		return err;

@@ -57,7 +57,7 @@ static int check_kind(int fd, const char *want)
 	if (!kind || !strcmp(kind, want))
 		return 0;
 	return evbpf__err(-EINVAL, "fd %d is not a BPF %s (it is %s%s)", fd, want,
-			  strcmp(kind, "not a BPF object") ? "a BPF " : "", kind);
+	                  strcmp(kind, "not a BPF object") ? "a BPF " : "", kind);
 }
 
 /* A copy of this thread's message, to prefix it with a new one. */
@@ -93,7 +93,7 @@ static int read_prog_info(int fd, struct bpf_prog_info *raw, uint32_t *map_ids)
 }
 
 static void fill_prog_info(struct evbpf_prog_info *out, const struct bpf_prog_info *raw,
-			   const uint32_t *map_ids)
+                           const uint32_t *map_ids)
 {
 	memset(out, 0, sizeof(*out));
 	out->sz = sizeof(*out);
@@ -110,8 +110,8 @@ static void fill_prog_info(struct evbpf_prog_info *out, const struct bpf_prog_in
 	out->nr_map_ids = raw->nr_map_ids;
 	memcpy(out->map_ids, map_ids,
 	       (raw->nr_map_ids < EVBPF_PROG_INFO_MAX_MAPS ? raw->nr_map_ids
-							   : EVBPF_PROG_INFO_MAX_MAPS) *
-		   sizeof(*map_ids));
+	                                                   : EVBPF_PROG_INFO_MAX_MAPS) *
+	           sizeof(*map_ids));
 	out->load_time_ns = raw->load_time;
 	out->btf_id = raw->btf_id;
 	out->created_by_uid = raw->created_by_uid;
@@ -139,7 +139,7 @@ EVBPF_API int evbpf_prog_info_by_fd(int prog_fd, struct evbpf_prog_info *info)
 	err = read_prog_info(prog_fd, &raw, map_ids);
 	if (err)
 		return evbpf__err(err, "prog info of fd %d: %s%s", prog_fd, evbpf_strerror(err),
-				  err == -EINVAL ? " (not a BPF program?)" : "");
+		                  err == -EINVAL ? " (not a BPF program?)" : "");
 	fill_prog_info(&tmp, &raw, map_ids);
 	return copy_out(info, &tmp, sizeof(tmp));
 }
@@ -153,7 +153,7 @@ EVBPF_API int evbpf_program_info(const struct evbpf_program *prog, struct evbpf_
 		return evbpf__err(-EINVAL, "program info: NULL program");
 	if (prog->fd < 0)
 		return evbpf__err(-ENOENT, "prog '%s': info before the program is loaded",
-				  prog->name);
+		                  prog->name);
 	err = evbpf_prog_info_by_fd(prog->fd, info);
 	if (err)
 		return evbpf__err(err, "prog '%s': %s", prog->name, errmsg_copy(msg, sizeof(msg)));
@@ -218,9 +218,9 @@ enum {
 };
 
 static const char *const link_type_names[] = {
-    "unspec",     "raw_tracepoint", "tracing",      "cgroup",    "iter",
-    "netns",      "xdp",            "perf_event",   "kprobe_multi", "struct_ops",
-    "netfilter",  "tcx",            "uprobe_multi", "netkit",    "sockmap",
+    "unspec",       "raw_tracepoint", "tracing",      "cgroup",     "iter",      "netns",
+    "xdp",          "perf_event",     "kprobe_multi", "struct_ops", "netfilter", "tcx",
+    "uprobe_multi", "netkit",         "sockmap",
 };
 
 EVBPF_API const char *evbpf_link_type_name(uint32_t link_type)
@@ -231,7 +231,7 @@ EVBPF_API const char *evbpf_link_type_name(uint32_t link_type)
 }
 
 static void fill_link_info(struct evbpf_link_info *out, const struct link_info_raw *raw,
-			   const char *tp_name)
+                           const char *tp_name)
 {
 	memset(out, 0, sizeof(*out));
 	out->sz = sizeof(*out);
@@ -303,7 +303,7 @@ EVBPF_API int evbpf_link_info_by_fd(int link_fd, struct evbpf_link_info *info)
 	}
 	if (err)
 		return evbpf__err(err, "link info of fd %d: %s%s", link_fd, evbpf_strerror(err),
-				  err == -EINVAL ? " (not a BPF link?)" : "");
+		                  err == -EINVAL ? " (not a BPF link?)" : "");
 	fill_link_info(&tmp, &raw, tp_name);
 	return copy_out(info, &tmp, sizeof(tmp));
 }
@@ -316,9 +316,9 @@ EVBPF_API int evbpf_link_info(const struct evbpf_link *link, struct evbpf_link_i
 		return evbpf__err(-EINVAL, "link info: NULL link");
 	if (link->fd < 0 || (strcmp(link->kind, "bpf_link") && strcmp(link->kind, "perf_link")))
 		return evbpf__err(-ENOTSUP,
-				  "link info: %s is a '%s' attachment, not a BPF link: the "
-				  "kernel keeps no link object for it",
-				  link->desc, link->kind);
+		                  "link info: %s is a '%s' attachment, not a BPF link: the "
+		                  "kernel keeps no link object for it",
+		                  link->desc, link->kind);
 	err = evbpf_link_info_by_fd(link->fd, info);
 	if (err) {
 		char msg[512];
@@ -346,7 +346,7 @@ static int get_next_id(enum bpf_cmd cmd, const char *what, uint32_t start_id, ui
 	}
 	if (err)
 		return evbpf__err(err, "%s_next_id after %u: %s%s", what, start_id,
-				  evbpf_strerror(err), evbpf__perm_hint(err));
+		                  evbpf_strerror(err), evbpf__perm_hint(err));
 	*next = attr.next_id;
 	return 0;
 }
@@ -380,8 +380,8 @@ EVBPF_API int evbpf_enable_stats(uint32_t type, int *fdp)
 	fd = evbpf__bpf(BPF_ENABLE_STATS, &attr, sizeof(attr));
 	if (fd < 0)
 		return evbpf__err(fd, "BPF_ENABLE_STATS (type %u): %s%s", type, evbpf_strerror(fd),
-				  fd == -EINVAL ? " (unknown type, or a kernel before 5.8)"
-						: evbpf__perm_hint(fd));
+		                  fd == -EINVAL ? " (unknown type, or a kernel before 5.8)"
+		                                : evbpf__perm_hint(fd));
 	*fdp = fd;
 	return 0;
 }
@@ -468,7 +468,7 @@ EVBPF_API int evbpf_program_from_fd(int prog_fd, struct evbpf_program **progp)
 	err = read_prog_info(prog_fd, &raw, map_ids);
 	if (err)
 		return evbpf__err(err == -EINVAL ? -EINVAL : err, "fd %d is not a BPF program: %s",
-				  prog_fd, evbpf_strerror(err));
+		                  prog_fd, evbpf_strerror(err));
 	prog = calloc(1, sizeof(*prog));
 	if (!prog)
 		return evbpf__err(-ENOMEM, "program from fd: out of memory");
@@ -515,7 +515,7 @@ EVBPF_API int evbpf_program_from_pin(const char *path, struct evbpf_program **pr
 		char msg[512];
 
 		return evbpf__err(err, "program from pin '%s': %s", path,
-				  errmsg_copy(msg, sizeof(msg)));
+		                  errmsg_copy(msg, sizeof(msg)));
 	}
 	return 0;
 }
@@ -532,8 +532,8 @@ EVBPF_API int evbpf_program_from_id(uint32_t id, struct evbpf_program **progp)
 	fd = evbpf__bpf(BPF_PROG_GET_FD_BY_ID, &attr, sizeof(attr));
 	if (fd < 0)
 		return evbpf__err(fd, "BPF_PROG_GET_FD_BY_ID %u: %s%s", id, evbpf_strerror(fd),
-				  fd == -ENOENT ? " (no program has that id)"
-						: evbpf__perm_hint(fd));
+		                  fd == -ENOENT ? " (no program has that id)"
+		                                : evbpf__perm_hint(fd));
 	err = evbpf_program_from_fd(fd, progp);
 	close(fd);
 	return err;
@@ -545,8 +545,8 @@ EVBPF_API void evbpf_program_free(struct evbpf_program *prog)
 		return;
 	if (prog->obj) {
 		evbpf__warn("prog '%s': evbpf_program_free on a program owned by an object "
-			    "ignored",
-			    prog->name);
+		            "ignored",
+		            prog->name);
 		return;
 	}
 	evbpf__close_fd(&prog->fd);

@@ -18,7 +18,7 @@
 
 #include "internal.h"
 
-#define ENOTSUPP_KERNEL 524
+#define ENOTSUPP_KERNEL       524
 #define MAP_TYPE_BLOOM_FILTER 30
 
 static const char *elem_hint(const struct evbpf_map *map, const char *what, int err)
@@ -30,7 +30,7 @@ static const char *elem_hint(const struct evbpf_map *map, const char *what, int 
 		return " (the key exists and BPF_NOEXIST was given)";
 	case E2BIG:
 		snprintf(hint, sizeof(hint), " (the map is full: max_entries %u)",
-			 map->max_entries);
+		         map->max_entries);
 		return hint;
 	case EPERM:
 		if (!strcmp(what, "freeze"))
@@ -44,7 +44,7 @@ static const char *elem_hint(const struct evbpf_map *map, const char *what, int 
 	case ENOTSUPP_KERNEL:
 	case EOPNOTSUPP:
 		snprintf(hint, sizeof(hint), " (%s maps do not support it)",
-			 evbpf_map_type_name(map->type));
+		         evbpf_map_type_name(map->type));
 		return hint;
 	case EINVAL:
 		return " (bad flags, or an operation this map type does not have)";
@@ -64,15 +64,15 @@ int evbpf__map_elem_result(const struct evbpf_map *map, const char *what, int re
 		return ret;
 	if (ret == -ENOENT) {
 		evbpf__errmsg_set("map '%s': %s: %s", map->name, what,
-				  !strcmp(what, "next_key") ? "no more keys"
-				  : !strcmp(what, "pop") || !strcmp(what, "peek")
-				      ? "the map is empty"
-				      : "no such element");
+		                  !strcmp(what, "next_key") ? "no more keys"
+		                  : !strcmp(what, "pop") || !strcmp(what, "peek")
+		                      ? "the map is empty"
+		                      : "no such element");
 		return ret;
 	}
 	return evbpf__err(ret, "map '%s': %s: %s%s", map->name, what,
-			  ret == -ENOTSUPP_KERNEL ? "Operation not supported" : evbpf_strerror(ret),
-			  elem_hint(map, what, ret));
+	                  ret == -ENOTSUPP_KERNEL ? "Operation not supported" : evbpf_strerror(ret),
+	                  elem_hint(map, what, ret));
 }
 
 static int loaded(const struct evbpf_map *map, const char *what)
@@ -81,12 +81,12 @@ static int loaded(const struct evbpf_map *map, const char *what)
 		return evbpf__err(-EINVAL, "map %s: NULL map", what);
 	if (map->fd < 0)
 		return evbpf__err(-ENOENT, "map '%s': %s before the map is loaded", map->name,
-				  what);
+		                  what);
 	return 0;
 }
 
 static int elem_op(enum bpf_cmd cmd, const struct evbpf_map *map, const void *key, void *value,
-		   uint64_t flags)
+                   uint64_t flags)
 {
 	union bpf_attr attr;
 
@@ -99,7 +99,7 @@ static int elem_op(enum bpf_cmd cmd, const struct evbpf_map *map, const void *ke
 }
 
 EVBPF_API int evbpf_map_lookup_flags(const struct evbpf_map *map, const void *key, void *value,
-				     uint64_t flags)
+                                     uint64_t flags)
 {
 	int err = loaded(map, "lookup_flags");
 
@@ -107,9 +107,9 @@ EVBPF_API int evbpf_map_lookup_flags(const struct evbpf_map *map, const void *ke
 		return err;
 	if ((!key && map->key_size) || !value)
 		return evbpf__err(-EINVAL, "map '%s': lookup_flags: NULL %s", map->name,
-				  value ? "key" : "value");
+		                  value ? "key" : "value");
 	return evbpf__map_elem_result(map, "lookup",
-				      elem_op(BPF_MAP_LOOKUP_ELEM, map, key, value, flags));
+	                              elem_op(BPF_MAP_LOOKUP_ELEM, map, key, value, flags));
 }
 
 EVBPF_API int evbpf_map_freeze(const struct evbpf_map *map)
@@ -124,7 +124,7 @@ EVBPF_API int evbpf_map_freeze(const struct evbpf_map *map)
 /* ----------------------------------------------------- queues and stacks */
 
 static int check_queue(const struct evbpf_map *map, const void *value, const char *what,
-		       bool bloom_ok)
+                       bool bloom_ok)
 {
 	int err = loaded(map, what);
 
@@ -136,8 +136,8 @@ static int check_queue(const struct evbpf_map *map, const void *value, const cha
 	    (bloom_ok && map->type == MAP_TYPE_BLOOM_FILTER))
 		return 0;
 	return evbpf__err(-EINVAL, "map '%s': %s is for queue and stack maps%s, not %s maps",
-			  map->name, what, bloom_ok ? " (and bloom filters)" : "",
-			  evbpf_map_type_name(map->type));
+	                  map->name, what, bloom_ok ? " (and bloom filters)" : "",
+	                  evbpf_map_type_name(map->type));
 }
 
 EVBPF_API int evbpf_map_push(const struct evbpf_map *map, const void *value, uint64_t flags)
@@ -146,8 +146,8 @@ EVBPF_API int evbpf_map_push(const struct evbpf_map *map, const void *value, uin
 
 	if (err)
 		return err;
-	return evbpf__map_elem_result(map, "push", elem_op(BPF_MAP_UPDATE_ELEM, map, NULL,
-							   (void *)value, flags));
+	return evbpf__map_elem_result(
+	    map, "push", elem_op(BPF_MAP_UPDATE_ELEM, map, NULL, (void *)value, flags));
 }
 
 EVBPF_API int evbpf_map_pop(const struct evbpf_map *map, void *value)
@@ -157,7 +157,7 @@ EVBPF_API int evbpf_map_pop(const struct evbpf_map *map, void *value)
 	if (err)
 		return err;
 	return evbpf__map_elem_result(map, "pop",
-				      elem_op(BPF_MAP_LOOKUP_AND_DELETE_ELEM, map, NULL, value, 0));
+	                              elem_op(BPF_MAP_LOOKUP_AND_DELETE_ELEM, map, NULL, value, 0));
 }
 
 EVBPF_API int evbpf_map_peek(const struct evbpf_map *map, void *value)
@@ -167,7 +167,7 @@ EVBPF_API int evbpf_map_peek(const struct evbpf_map *map, void *value)
 	if (err)
 		return err;
 	return evbpf__map_elem_result(map, "peek",
-				      elem_op(BPF_MAP_LOOKUP_ELEM, map, NULL, value, 0));
+	                              elem_op(BPF_MAP_LOOKUP_ELEM, map, NULL, value, 0));
 }
 
 /* ----------------------------------------------------------------- batch */
@@ -186,7 +186,7 @@ struct batch_args {
 };
 
 static int batch_args_init(struct batch_args *a, const struct evbpf_map *map, const char *what,
-			   uint32_t *count, const struct evbpf_map_batch_opts *opts)
+                           uint32_t *count, const struct evbpf_map_batch_opts *opts)
 {
 	int err = loaded(map, what);
 
@@ -248,14 +248,14 @@ static int kernel_batch(enum bpf_cmd cmd, struct batch_args *a)
 	ret = evbpf__bpf(cmd, &attr, sizeof(attr));
 	if (ret == -ENOTSUPP_KERNEL || ret == -EOPNOTSUPP) {
 		evbpf__debug("map '%s': %s: no batch operation for %s maps, one element at a "
-			     "time",
-			     a->map->name, a->what, evbpf_map_type_name(a->map->type));
+		             "time",
+		             a->map->name, a->what, evbpf_map_type_name(a->map->type));
 		return 1;
 	}
 	*a->count = attr.batch.count;
 	if (ret == -ENOENT) {
-		evbpf__errmsg_set("map '%s': %s: no more elements (%u in this batch)",
-				  a->map->name, a->what, *a->count);
+		evbpf__errmsg_set("map '%s': %s: no more elements (%u in this batch)", a->map->name,
+		                  a->what, *a->count);
 		return ret;
 	}
 	return evbpf__map_elem_result(a->map, a->what, ret);
@@ -303,15 +303,15 @@ static int fallback_lookup(struct batch_args *a, bool delete)
 		memmove(a->out_batch, a->in_batch, ksz);
 	if (ret == -ENOENT) {
 		evbpf__errmsg_set("map '%s': %s: no more elements (%u in this batch)", map->name,
-				  a->what, n);
+		                  a->what, n);
 		return ret;
 	}
 	return evbpf__map_elem_result(map, a->what, ret);
 }
 
 static int batch_lookup(const struct evbpf_map *map, const char *what, bool delete,
-			const void *in_batch, void *out_batch, void *keys, void *values,
-			uint32_t *count, const struct evbpf_map_batch_opts *opts)
+                        const void *in_batch, void *out_batch, void *keys, void *values,
+                        uint32_t *count, const struct evbpf_map_batch_opts *opts)
 {
 	struct batch_args a;
 	int ret = batch_args_init(&a, map, what, count, opts);
@@ -320,7 +320,9 @@ static int batch_lookup(const struct evbpf_map *map, const char *what, bool dele
 		return ret;
 	if (!out_batch || !keys || !values)
 		return evbpf__err(-EINVAL, "map '%s': %s: NULL %s", map->name, what,
-				  !out_batch ? "out_batch" : !keys ? "keys" : "values");
+		                  !out_batch ? "out_batch"
+		                  : !keys    ? "keys"
+		                             : "values");
 	if (!*count)
 		return 0;
 	a.in_batch = in_batch;
@@ -334,25 +336,25 @@ static int batch_lookup(const struct evbpf_map *map, const char *what, bool dele
 }
 
 EVBPF_API int evbpf_map_lookup_batch(const struct evbpf_map *map, const void *in_batch,
-				     void *out_batch, void *keys, void *values, uint32_t *count,
-				     const struct evbpf_map_batch_opts *opts)
+                                     void *out_batch, void *keys, void *values, uint32_t *count,
+                                     const struct evbpf_map_batch_opts *opts)
 {
 	return batch_lookup(map, "lookup_batch", false, in_batch, out_batch, keys, values, count,
-			    opts);
+	                    opts);
 }
 
-EVBPF_API int evbpf_map_lookup_and_delete_batch(const struct evbpf_map *map,
-						const void *in_batch, void *out_batch, void *keys,
-						void *values, uint32_t *count,
-						const struct evbpf_map_batch_opts *opts)
+EVBPF_API int evbpf_map_lookup_and_delete_batch(const struct evbpf_map *map, const void *in_batch,
+                                                void *out_batch, void *keys, void *values,
+                                                uint32_t *count,
+                                                const struct evbpf_map_batch_opts *opts)
 {
-	return batch_lookup(map, "lookup_and_delete_batch", true, in_batch, out_batch, keys,
-			    values, count, opts);
+	return batch_lookup(map, "lookup_and_delete_batch", true, in_batch, out_batch, keys, values,
+	                    count, opts);
 }
 
 EVBPF_API int evbpf_map_update_batch(const struct evbpf_map *map, const void *keys,
-				     const void *values, uint32_t *count,
-				     const struct evbpf_map_batch_opts *opts)
+                                     const void *values, uint32_t *count,
+                                     const struct evbpf_map_batch_opts *opts)
 {
 	struct batch_args a;
 	size_t ksz, vsz;
@@ -363,7 +365,7 @@ EVBPF_API int evbpf_map_update_batch(const struct evbpf_map *map, const void *ke
 		return ret;
 	if (!keys || !values)
 		return evbpf__err(-EINVAL, "map '%s': update_batch: NULL %s", map->name,
-				  keys ? "values" : "keys");
+		                  keys ? "values" : "keys");
 	if (!*count)
 		return 0;
 	a.keys = (void *)keys;
@@ -374,9 +376,9 @@ EVBPF_API int evbpf_map_update_batch(const struct evbpf_map *map, const void *ke
 	ksz = map->key_size;
 	vsz = value_stride(map);
 	for (n = 0; n < *count; n++) {
-		ret = evbpf__bpf_map_update(map->fd, (const uint8_t *)keys + (size_t)n * ksz,
-					    (const uint8_t *)values + (size_t)n * vsz,
-					    a.elem_flags);
+		ret =
+		    evbpf__bpf_map_update(map->fd, (const uint8_t *)keys + (size_t)n * ksz,
+		                          (const uint8_t *)values + (size_t)n * vsz, a.elem_flags);
 		if (ret)
 			break;
 	}
@@ -384,8 +386,8 @@ EVBPF_API int evbpf_map_update_batch(const struct evbpf_map *map, const void *ke
 	return evbpf__map_elem_result(map, "update_batch", ret);
 }
 
-EVBPF_API int evbpf_map_delete_batch(const struct evbpf_map *map, const void *keys,
-				     uint32_t *count, const struct evbpf_map_batch_opts *opts)
+EVBPF_API int evbpf_map_delete_batch(const struct evbpf_map *map, const void *keys, uint32_t *count,
+                                     const struct evbpf_map_batch_opts *opts)
 {
 	struct batch_args a;
 	uint32_t n;
@@ -403,7 +405,7 @@ EVBPF_API int evbpf_map_delete_batch(const struct evbpf_map *map, const void *ke
 		return ret;
 	for (n = 0; n < *count; n++) {
 		ret = elem_op(BPF_MAP_DELETE_ELEM, map,
-			      (const uint8_t *)keys + (size_t)n * map->key_size, NULL, 0);
+		              (const uint8_t *)keys + (size_t)n * map->key_size, NULL, 0);
 		if (ret)
 			break;
 	}

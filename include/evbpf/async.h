@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The async layer: ring buffers, perf event arrays and map polling as
- * watchers on an event loop. A reactor (see <evbpf/uv.h>, <evbpf/ev.h>) is
+ * watchers on an event loop, and user ring buffers written from one. A reactor (see <evbpf/uv.h>, <evbpf/ev.h>) is
  * a loop plus the few operations the consumers need. Every callback runs on
  * the loop's thread.
  *

@@ -101,7 +101,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    BOTH_BACKENDS(test_start_on_dead_reactor) BOTH_BACKENDS(test_free_while_started)
-		cmocka_unit_test(test_second_consumer),
+	        cmocka_unit_test(test_second_consumer),
 	};
 
 	return RUN_TESTS(tests, NULL, NULL);

@@ -238,8 +238,7 @@ static void test_one_producer(void **st)
 	evbpf_user_ringbuf_free(second);
 	evbpf_map_free(other);
 	/* A user ring buffer is written, not read. */
-	assert_int_equal(evbpf_ringbuf_new(s->map, never_called, NULL, &rb),
-	                 -EINVAL);
+	assert_int_equal(evbpf_ringbuf_new(s->map, never_called, NULL, &rb), -EINVAL);
 	assert_non_null(strstr(evbpf_errmsg(), "evbpf_user_ringbuf_new"));
 	assert_int_equal(evbpf_user_ringbuf_new(NULL, &second), -EINVAL);
 }
@@ -274,8 +273,8 @@ struct loop_ctx {
 	struct state *s;
 	struct test_loop *tl;
 	uint32_t produced;
-	uint32_t full_hits;  /* reserves refused: the ring was full */
-	uint64_t callbacks;  /* space callbacks */
+	uint32_t full_hits; /* reserves refused: the ring was full */
+	uint64_t callbacks; /* space callbacks */
 	atomic_uint_fast64_t drains_with_records;
 	atomic_bool done;
 	int err;

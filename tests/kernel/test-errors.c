@@ -39,9 +39,9 @@ static void test_find_messages(void **st)
 		struct evbpf_ringbuf *rb = NULL;
 
 		assert_null(evbpf_object_find_map(obj, "event"));
-		assert_int_equal(evbpf_ringbuf_new(evbpf_object_find_map(obj, "event"), NULL, NULL,
-		                                   &rb),
-		                 -EINVAL);
+		assert_int_equal(
+		    evbpf_ringbuf_new(evbpf_object_find_map(obj, "event"), NULL, NULL, &rb),
+		    -EINVAL);
 		assert_non_null(strstr(evbpf_errmsg(), "ringbuf: NULL map"));
 		assert_non_null(strstr(evbpf_errmsg(), "no map 'event' in object 'introspect'"));
 		assert_null(rb);

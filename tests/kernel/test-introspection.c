@@ -205,9 +205,8 @@ static void test_prog_info_sz(void **st)
 	assert_int_equal(evbpf_program_info(NULL, &info), -EINVAL);
 	/* A map fd is not a program. */
 	{
-		int err = evbpf_prog_info_by_fd(evbpf_map_fd(evbpf_object_find_map(s->obj,
-		                                                                   "counts")),
-		                                &info);
+		int err = evbpf_prog_info_by_fd(
+		    evbpf_map_fd(evbpf_object_find_map(s->obj, "counts")), &info);
 
 		assert_true(err < 0);
 	}

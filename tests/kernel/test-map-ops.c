@@ -178,7 +178,8 @@ static void test_batch_percpu(void **st)
 
 		for (uint32_t i = 0; i < 4; i++)
 			for (int c = 0; c < ncpu; c++)
-				values[i * (size_t)ncpu + (size_t)c] = keys[i] * 100 + (uint64_t)c + fb;
+				values[i * (size_t)ncpu + (size_t)c] =
+				    keys[i] * 100 + (uint64_t)c + fb;
 		count = 4;
 		assert_ok(evbpf_map_update_batch(map, keys, values, &count, &opts));
 		count = 8;
