@@ -172,7 +172,7 @@ int evbpf__consumer_stop(struct evbpf__consumer *c)
 		if (c->flags & EVBPF_ASYNC_DRAIN_ON_STOP)
 			c->drain_all = true;
 		else
-			c->end_req = true;
+			evbpf__consumer_end_drain(c);
 		close_watchers(c);
 		return 0;
 	}
@@ -189,7 +189,7 @@ void evbpf__consumer_free(struct evbpf__consumer *c)
 {
 	if (c->in_drain) {
 		c->free_req = true;
-		c->end_req = true;
+		evbpf__consumer_end_drain(c);
 		close_watchers(c);
 		return;
 	}

@@ -50,7 +50,12 @@ struct evbpf__consumer {
 	bool stop_req;  /* stop() during the drain: end it */
 	bool free_req;  /* free() during the drain: free at its end */
 	bool drain_all; /* ignore the limit (drain-on-stop, flush) */
-	bool end_req;   /* the drain must end after this record: one flag to test */
+	bool end_req;   /* the drain must end after this record */
+	/* The end of the memory a drain pass may walk: a drain loop compares
+	 * its record pointer with this word after every record, and stop()
+	 * or free() from a callback clear it, so the loop needs no separate
+	 * test of end_req on its fast path. */
+	uintptr_t drain_cap;
 	bool cb_failed; /* the drain ended on a callback error, records may be left */
 	struct evbpf_async_stats stats;
 };
@@ -79,6 +84,13 @@ EVBPF_HIDDEN int evbpf__consumer_stats(const struct evbpf__consumer *c,
 static inline bool evbpf__consumer_should_end(const struct evbpf__consumer *c)
 {
 	return c->end_req;
+}
+
+/* Ask the drain in progress to end after the current record. */
+static inline void evbpf__consumer_end_drain(struct evbpf__consumer *c)
+{
+	c->end_req = true;
+	c->drain_cap = 0;
 }
 
 #endif /* EVBPF_ASYNC_CONSUMER_H */
