@@ -29,6 +29,7 @@
  *    position may be reordered and a wakeup lost.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -65,6 +66,8 @@ struct evbpf_ringbuf {
 	uint64_t stride;     /* and its size */
 	uint64_t last_total; /* the size of the last record taken, for hold mode */
 	bool hold;           /* adaptive timer mode: publish one record behind */
+	uint32_t max_delay_us;
+	int watch_fd; /* adaptive: our dup of the map fd, in the epoll fd */
 	void *cons_map;
 	void *prod_map;
 	size_t prod_map_size;
@@ -387,9 +390,30 @@ static long ringbuf_drain(struct evbpf__consumer *c, uint64_t limit, bool *hit)
 	return ringbuf_drain_tpl(rb, limit, hit, false);
 }
 
+static void ringbuf_set_hold(struct evbpf__consumer *c, bool hold)
+{
+	struct evbpf_ringbuf *rb = (struct evbpf_ringbuf *)c;
+
+	rb->hold = hold;
+	/* During a drain, the drain publishes at its end. */
+	if (!hold && !c->in_drain && rb->consumer_pos)
+		publish(rb, rb->cons, 0);
+}
+
+void evbpf__ringbuf_set_hold(struct evbpf_ringbuf *rb, bool hold)
+{
+	ringbuf_set_hold(&rb->c, hold);
+}
+
 static void ringbuf_destroy(struct evbpf__consumer *c)
 {
 	struct evbpf_ringbuf *rb = (struct evbpf_ringbuf *)c;
+
+	/* Records delivered are consumed: a held one is released too. */
+	if (rb->hold)
+		ringbuf_set_hold(c, false);
+	if (rb->watch_fd >= 0)
+		close(rb->watch_fd);
 
 	if (rb->prod_map)
 		munmap(rb->prod_map, rb->prod_map_size);
@@ -403,6 +427,7 @@ static const struct evbpf__consumer_ops ringbuf_ops = {
     .kind = "ringbuf",
     .drain = ringbuf_drain,
     .destroy = ringbuf_destroy,
+    .set_hold = ringbuf_set_hold,
 };
 
 static int ringbuf_alloc(evbpf_ringbuf_fn fn, void *ctx, const struct evbpf_ringbuf_opts *opts,
@@ -423,10 +448,15 @@ static int ringbuf_alloc(evbpf_ringbuf_fn fn, void *ctx, const struct evbpf_ring
 	if ((o.flags & EVBPF_ASYNC_TIMER_ONLY) && !o.drain_interval_ms)
 		return evbpf__err(-EINVAL, "ringbuf: EVBPF_ASYNC_TIMER_ONLY needs "
 		                           "drain_interval_ms");
+	if ((o.flags & EVBPF_ASYNC_TIMER_ONLY) && o.max_delay_us)
+		return evbpf__err(-EINVAL, "ringbuf: max_delay_us needs wakeups, not "
+		                           "EVBPF_ASYNC_TIMER_ONLY");
 	rb = calloc(1, sizeof(*rb));
 	if (!rb)
 		return evbpf__err(-ENOMEM, "ringbuf: out of memory");
 	evbpf__consumer_init(&rb->c, &ringbuf_ops, o.budget, o.drain_interval_ms, o.flags);
+	rb->watch_fd = -1;
+	rb->max_delay_us = o.max_delay_us;
 	rb->fn = fn;
 	rb->ctx = ctx;
 	if (o.batch_fn) {
@@ -489,11 +519,25 @@ static int ringbuf_map(struct evbpf_ringbuf *rb, const struct evbpf_map *map)
 		err = -errno;
 		return evbpf__err(err, "ringbuf: epoll_create1: %s", evbpf_strerror(err));
 	}
+	if (rb->max_delay_us) {
+		/* Adaptive wakeups switch the ring's fd off and on in the
+		 * epoll set: by a number that stays ours even if the object
+		 * is closed first. */
+		rb->watch_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (rb->watch_fd < 0) {
+			err = -errno;
+			return evbpf__err(err, "ringbuf: map '%s': dup: %s", name,
+			                  evbpf_strerror(err));
+		}
+		fd = rb->watch_fd;
+	}
 	if (epoll_ctl(rb->c.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		err = -errno;
 		return evbpf__err(err, "ringbuf: map '%s': epoll_ctl: %s", name,
 		                  evbpf_strerror(err));
 	}
+	if (rb->max_delay_us)
+		return evbpf__adaptive_init(&rb->c, rb->max_delay_us, rb->watch_fd, size, false);
 	return 0;
 }
 
