@@ -21,6 +21,7 @@ int bench_insn_child(void);
 #ifdef BENCH_HAVE_E2E
 int bench_e2e(void);
 int bench_latency(void);
+int bench_rates(void);
 #endif
 
 #endif

@@ -38,6 +38,7 @@ static const struct bench benches[] = {
 #ifdef BENCH_HAVE_E2E
     {"e2e", bench_e2e},
     {"latency", bench_latency},
+    {"rates", bench_rates},
 #endif
 };
 
