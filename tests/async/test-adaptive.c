@@ -218,7 +218,7 @@ static void check_fresh_consumer(struct evbpf_object *obj, uint64_t next)
 	assert_ok(evbpf_ringbuf_new(evbpf_object_find_map(obj, "rb"), on_record, &c2, &rb));
 	c2.rb = rb;
 	assert_int_equal(evbpf_ringbuf_consume(rb), 0);
-	assert_ok(run_prog(evbpf_object_find_program(obj, "rb_produce"), 3));
+	assert_ok(run_prog(evbpf_object_find_program(obj, "rb_produce_tc"), 3));
 	assert_int_equal(evbpf_ringbuf_consume(rb), 3);
 	assert_int_equal(c2.next, next + 3);
 	assert_false(c2.bad);
@@ -227,7 +227,7 @@ static void check_fresh_consumer(struct evbpf_object *obj, uint64_t next)
 
 static void load_phase(struct actx *c, struct test_loop *tl, struct paced *p, uint32_t total)
 {
-	p->prog = evbpf_object_find_program(c->obj, "rb_produce");
+	p->prog = evbpf_object_find_program(c->obj, "rb_produce_tc");
 	p->total = total;
 	p->chunk = 50;
 	p->gap_us = 200;
@@ -286,7 +286,7 @@ static bool free_when_held(void *arg)
 	if (c->next < c->expect)
 		return false;
 	if (!in_timer_mode(&s)) {
-		assert_ok(run_prog(evbpf_object_find_program(c->obj, "rb_produce"), 50));
+		assert_ok(run_prog(evbpf_object_find_program(c->obj, "rb_produce_tc"), 50));
 		c->expect += 50;
 		return false;
 	}
@@ -335,7 +335,7 @@ static bool wait_exit_then_send(void *arg)
 	if (c->next < c->expect - 1 || !s.timer_mode_exits || in_timer_mode(&s))
 		return false;
 	c->wakeups_before = s.wakeups;
-	assert_ok(run_prog(evbpf_object_find_program(c->obj, "rb_produce"), 1));
+	assert_ok(run_prog(evbpf_object_find_program(c->obj, "rb_produce_tc"), 1));
 	c->single_sent = true;
 	return true;
 }
@@ -381,7 +381,7 @@ static bool held_after_load(struct actx *c, const struct evbpf_async_stats *s)
 		return false;
 	if (in_timer_mode(s))
 		return true;
-	assert_ok(run_prog(evbpf_object_find_program(c->obj, "rb_produce"), 50));
+	assert_ok(run_prog(evbpf_object_find_program(c->obj, "rb_produce_tc"), 50));
 	c->topped += 50;
 	return false;
 }
@@ -398,7 +398,7 @@ static bool produce_then_stop(void *arg)
 		return true;
 	if (!held_after_load(c, &s))
 		return false;
-	assert_ok(run_prog(evbpf_object_find_program(c->obj, "rb_produce"), c->extra));
+	assert_ok(run_prog(evbpf_object_find_program(c->obj, "rb_produce_tc"), c->extra));
 	before = c->next;
 	assert_ok(evbpf_ringbuf_stop(c->rb));
 	c->delivered_by_stop = c->next - before;
@@ -448,7 +448,7 @@ static bool burst_when_held(void *arg)
 		return false;
 	c->expect = c->next + c->extra;
 	c->wakeups_before = s.budget_hits;
-	assert_ok(run_prog(evbpf_object_find_program(c->obj, "rb_produce"), c->extra));
+	assert_ok(run_prog(evbpf_object_find_program(c->obj, "rb_produce_tc"), c->extra));
 	c->stopped = true;
 	return true;
 }
@@ -515,7 +515,7 @@ static void test_perfbuf_timer_and_watermark(void **st)
 	assert_ok(evbpf_perfbuf_new_opts(evbpf_object_find_map(obj, "perf"), 64, on_sample, NULL,
 	                                 &c, &opts, &c.pb));
 	assert_ok(evbpf_perfbuf_start(c.pb, tl.reactor));
-	p.prog = evbpf_object_find_program(obj, "perf_produce");
+	p.prog = evbpf_object_find_program(obj, "perf_produce_tc");
 	paced_start(&p);
 	tl_run(&tl);
 	paced_join(&p);
