@@ -39,6 +39,8 @@
 #define FUNC_GET_ATTACH_COOKIE 174
 #define ATTACH_KPROBE_MULTI 42
 #define ATTACH_UPROBE_MULTI 48
+#define ATTACH_KPROBE_SESSION 56
+#define ATTACH_UPROBE_SESSION 57
 #define ATTACH_PERF_EVENT 41
 #define ATTACH_SK_SKB_VERDICT 38
 #define KIND_FLOAT 16
@@ -413,6 +415,51 @@ static int probe_kprobe_multi(char *why, size_t len)
 			"kprobe_multi links (Linux 5.18+, CONFIG_FPROBE)", why, len);
 }
 
+/* A kprobe_multi link naming one function no kernel has: ESRCH once the
+ * kernel got as far as looking it up. */
+static int try_kprobe_multi(uint32_t attach_type, const char *what, char *why, size_t len)
+{
+	static const char *const syms[] = {"evbpf_no_such_function"};
+	union bpf_attr extra;
+	uint32_t *words = (uint32_t *)&extra.link_create;
+
+	memset(&extra, 0, sizeof(extra));
+	/* link_create.kprobe_multi: flags, cnt, syms, addrs, cookies (at 16) */
+	words[5] = 1;
+	memcpy(&words[6], &(uint64_t){(uint64_t)(uintptr_t)syms}, sizeof(uint64_t));
+	return try_link(BPF_PROG_TYPE_KPROBE, attach_type, 0, &extra, -ESRCH, what, why, len);
+}
+
+static int probe_kprobe_session(char *why, size_t len)
+{
+	return try_kprobe_multi(ATTACH_KPROBE_SESSION, "kprobe session links (Linux 6.10+)", why,
+				len);
+}
+
+/* An uprobe_multi link on a directory: EBADF once the kernel got as far
+ * as opening the path. */
+static int try_uprobe_multi(uint32_t attach_type, const char *what, char *why, size_t len)
+{
+	static const char path[] = "/";
+	static const uint64_t offsets[] = {0};
+	union bpf_attr extra;
+	uint32_t *words = (uint32_t *)&extra.link_create;
+
+	memset(&extra, 0, sizeof(extra));
+	/* link_create.uprobe_multi: path, offsets, ref_ctr_offsets, cookies,
+	 * cnt, flags, pid (at 16) */
+	memcpy(&words[4], &(uint64_t){(uint64_t)(uintptr_t)path}, sizeof(uint64_t));
+	memcpy(&words[6], &(uint64_t){(uint64_t)(uintptr_t)offsets}, sizeof(uint64_t));
+	words[12] = 1;
+	return try_link(BPF_PROG_TYPE_KPROBE, attach_type, 0, &extra, -EBADF, what, why, len);
+}
+
+static int probe_uprobe_session(char *why, size_t len)
+{
+	return try_uprobe_multi(ATTACH_UPROBE_SESSION, "uprobe session links (Linux 6.13+)", why,
+				len);
+}
+
 static int probe_uprobe_multi(char *why, size_t len)
 {
 	/* A directory is not a file that can be probed: EBADF once the
@@ -533,6 +580,8 @@ static const struct feature_def features[EVBPF_FEATURE__COUNT] = {
 	[EVBPF_FEATURE_TCX] = {"tcx", probe_tcx},
 	[EVBPF_FEATURE_CGROUP_LINK] = {"cgroup_link", probe_cgroup_link},
 	[EVBPF_FEATURE_SOCKMAP_LINK] = {"sockmap_link", probe_sockmap_link},
+	[EVBPF_FEATURE_KPROBE_SESSION] = {"kprobe_session", probe_kprobe_session},
+	[EVBPF_FEATURE_UPROBE_SESSION] = {"uprobe_session", probe_uprobe_session},
 };
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;

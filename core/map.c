@@ -344,7 +344,10 @@ struct evbpf_map *evbpf__object_add_data_map(struct evbpf_object *obj, const cha
 	map->max_entries = 1;
 	map->map_flags = BPF_F_MMAPABLE | extra_flags;
 	map->init_size = size;
-	map->init_data = calloc(1, size ? size : 1);
+	/* Rounded up so that a skeleton's section struct, whose size is
+	 * the section's rounded up to its alignment (at most 16), can be
+	 * assigned as a whole before load. */
+	map->init_data = calloc(1, evbpf__roundup(size ? size : 1, 16));
 	if (!map->init_data)
 		return NULL; /* counted in obj->maps: released with the object */
 	if (obj->btf) {
@@ -597,6 +600,7 @@ int evbpf__map_fill_slots(struct evbpf_map *map)
 
 void evbpf__map_release(struct evbpf_map *map)
 {
+	evbpf__map_munmap(map);
 	evbpf__close_fd(&map->fd);
 	free(map->name);
 	free(map->pin_path);

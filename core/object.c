@@ -338,6 +338,8 @@ static int object_open(const void *data, size_t size, const char *path,
 		err = evbpf__object_collect_relos(obj);
 	if (!err)
 		err = evbpf__object_btfx_open(obj);
+	if (!err)
+		err = evbpf__object_mark_hidden_static(obj);
 	if (err)
 		goto err;
 	*objp = obj;
@@ -398,6 +400,7 @@ EVBPF_API void evbpf_object_close(struct evbpf_object *obj)
 	}
 	free(obj->code_secs);
 	evbpf__close_fd(&obj->btf_fd);
+	evbpf__usdt_ids_put(obj->usdt_ids);
 	evbpf__object_btfx_close(obj);
 	evbpf__btf_free(obj->btf);
 	evbpf__elf_free(&obj->elf);

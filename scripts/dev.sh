@@ -40,7 +40,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 PACKAGES=(build-essential cmake pkg-config clang llvm libuv1-dev libev-dev libcmocka-dev
-	  libbpf-dev linux-libc-dev iproute2 valgrind)
+	  libbpf-dev linux-libc-dev iproute2 valgrind systemtap-sdt-dev)
 
 need_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -197,6 +197,7 @@ matrix_table() {
 					split(substr(line, RSTART, RLENGTH), f, " ")
 					name = f[3]; s = suite(name); ran[K[i]]++
 					if (!(s in seen)) { seen[s] = 1; order[++ns] = s }
+					had[K[i], s] = 1
 					if (line ~ /\*\*\*Skipped/) sk[K[i], s]++
 					else if (line ~ / Passed /) ps[K[i], s]++
 					else { fl[K[i], s]++; fails[K[i]] = fails[K[i]] "    " name "\n" }
@@ -207,7 +208,7 @@ matrix_table() {
 			while ((getline line < file) > 0) {
 				if (line !~ /^(ok|FAIL) /) continue
 				if (!(s in seen)) { seen[s] = 1; order[++ns] = s }
-				ran[K[i]]++
+				ran[K[i]]++; had[K[i], s] = 1
 				if (line ~ /^ok /) ps[K[i], s]++
 				else { fl[K[i], s]++; fails[K[i]] = fails[K[i]] "    vm/selftest: " substr(line, 6) "\n" }
 			}
@@ -223,7 +224,7 @@ matrix_table() {
 			s = order[j]; printf "%-34s", s
 			for (i = 1; i <= nk; i++) {
 				k = K[i]
-				if (!ran[k]) { printf " %14s", "-"; continue }
+				if (!had[k, s]) { printf " %14s", "-"; continue }
 				printf " %14s", sprintf("%d/%d/%d", ps[k, s], fl[k, s], sk[k, s])
 				tp[k] += ps[k, s]; tf[k] += fl[k, s]; ts[k] += sk[k, s]
 			}

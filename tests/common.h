@@ -135,6 +135,11 @@ static inline void test_require_(int answer, const char *what)
 		return;
 	if (answer == 0) {
 		const char *why = evbpf_errmsg();
+		size_t n = strlen(what);
+
+		/* Feature probes start their reason with the feature's name. */
+		if (!strncmp(why, what, n) && !strncmp(why + n, ": ", 2))
+			why += n + 2;
 
 		SKIP_TEST("kernel lacks %s%s%s", what, why && *why ? ": " : "", why ? why : "");
 	}

@@ -12,6 +12,12 @@
  *    fd right after io_close(), and no callback runs after it.
  *  - The reactor itself owns no handle: destroy() can free it at once, and
  *    handles still closing need nothing from it.
+ *  - evbpf_uv_reactor_set_ref(): an unreferenced handle does not keep
+ *    uv_run() going (uv_unref), which is how Node.js and other hosts let a
+ *    watcher run without holding the process open. The reactor keeps a list
+ *    of its open handles so that the setting reaches handles opened before
+ *    it and after it; a handle leaves the list in io_close/timer_close,
+ *    before the loop releases it, so the list never points at freed memory.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,13 +27,23 @@
 
 #include "reactor.h"
 
+/* A link in the reactor's list of open ios and timers (for set_ref). */
+struct uv_reactor_node {
+	struct uv_reactor_node *prev, *next;
+	uv_handle_t *handles[2];
+	int nr_handles;
+};
+
 struct uv_reactor {
 	struct evbpf_reactor base;
 	uv_loop_t *loop;
+	int unref;                   /* handles do not keep the loop alive */
+	struct uv_reactor_node open; /* list head */
 };
 
 struct evbpf_reactor_io {
 	uv_poll_t poll;
+	struct uv_reactor_node node;
 	evbpf_reactor_io_fn fn;
 	void *arg;
 };
@@ -42,6 +58,7 @@ struct evbpf_reactor_io {
 struct evbpf_reactor_timer {
 	uv_timer_t timer;
 	uv_idle_t idle;
+	struct uv_reactor_node node;
 	int open_handles; /* freed when both close callbacks ran */
 	evbpf_reactor_timer_fn fn;
 	void *arg;
@@ -57,6 +74,35 @@ struct uv_job {
 static uv_loop_t *loop_of(struct evbpf_reactor *r)
 {
 	return ((struct uv_reactor *)r)->loop;
+}
+
+static void node_apply_ref(struct uv_reactor_node *n, int unref)
+{
+	for (int i = 0; i < n->nr_handles; i++) {
+		if (unref)
+			uv_unref(n->handles[i]);
+		else
+			uv_ref(n->handles[i]);
+	}
+}
+
+static void node_link(struct evbpf_reactor *base, struct uv_reactor_node *n)
+{
+	struct uv_reactor *r = (struct uv_reactor *)base;
+
+	n->next = r->open.next;
+	n->prev = &r->open;
+	r->open.next->prev = n;
+	r->open.next = n;
+	if (r->unref)
+		node_apply_ref(n, 1);
+}
+
+static void node_unlink(struct uv_reactor_node *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->prev = n->next = n;
 }
 
 /* libuv errors are negative errnos on Unix. */
@@ -95,6 +141,9 @@ static int uv_io_open(struct evbpf_reactor *r, int fd, evbpf_reactor_io_fn fn, v
 	io->poll.data = io;
 	io->fn = fn;
 	io->arg = arg;
+	io->node.handles[0] = (uv_handle_t *)&io->poll;
+	io->node.nr_handles = 1;
+	node_link(r, &io->node);
 	*iop = io;
 	return 0;
 }
@@ -113,6 +162,7 @@ static void uv_io_stop(struct evbpf_reactor_io *io)
 
 static void uv_io_close(struct evbpf_reactor_io *io)
 {
+	node_unlink(&io->node);
 	uv_close((uv_handle_t *)&io->poll, free_handle);
 }
 
@@ -159,6 +209,10 @@ static int uv_timer_open(struct evbpf_reactor *r, evbpf_reactor_timer_fn fn, voi
 	t->idle.data = t;
 	t->fn = fn;
 	t->arg = arg;
+	t->node.handles[0] = (uv_handle_t *)&t->timer;
+	t->node.handles[1] = (uv_handle_t *)&t->idle;
+	t->node.nr_handles = 2;
+	node_link(r, &t->node);
 	*timerp = t;
 	return 0;
 }
@@ -185,6 +239,7 @@ static void uv_timer_stop_op(struct evbpf_reactor_timer *t)
 
 static void uv_timer_close(struct evbpf_reactor_timer *t)
 {
+	node_unlink(&t->node);
 	uv_close((uv_handle_t *)&t->timer, timer_closed);
 	uv_close((uv_handle_t *)&t->idle, timer_closed);
 }
@@ -257,11 +312,24 @@ EVBPF_API int evbpf_uv_reactor_new(uv_loop_t *loop, struct evbpf_reactor **react
 	if (!r)
 		return evbpf_reactor_error(-ENOMEM, "uv reactor: out of memory");
 	r->loop = loop;
+	r->open.prev = r->open.next = &r->open;
 	err = evbpf_reactor_init(&r->base, &uv_ops, loop);
 	if (err) {
 		free(r);
 		return err;
 	}
 	*reactorp = &r->base;
+	return 0;
+}
+
+EVBPF_API int evbpf_uv_reactor_set_ref(struct evbpf_reactor *reactor, int ref)
+{
+	struct uv_reactor *r = (struct uv_reactor *)reactor;
+
+	if (!reactor || reactor->ops != &uv_ops)
+		return evbpf_reactor_error(-EINVAL, "uv reactor: not a libuv reactor");
+	r->unref = !ref;
+	for (struct uv_reactor_node *n = r->open.next; n != &r->open; n = n->next)
+		node_apply_ref(n, r->unref);
 	return 0;
 }

@@ -129,6 +129,8 @@ enum evbpf_feature {
 	EVBPF_FEATURE_TCX,             /* TCX links (6.6) */
 	EVBPF_FEATURE_CGROUP_LINK,     /* BPF_LINK_CREATE for cgroup hooks (5.7) */
 	EVBPF_FEATURE_SOCKMAP_LINK,    /* BPF_LINK_CREATE for sockmap programs (6.10) */
+	EVBPF_FEATURE_KPROBE_SESSION,  /* BPF_TRACE_KPROBE_SESSION links (6.10) */
+	EVBPF_FEATURE_UPROBE_SESSION,  /* BPF_TRACE_UPROBE_SESSION links (6.13) */
 	EVBPF_FEATURE__COUNT
 };
 EVBPF_API int evbpf_probe_feature(enum evbpf_feature feature);
@@ -675,6 +677,180 @@ EVBPF_API int evbpf_map_create(uint32_t map_type, const char *name, uint32_t key
 			       const struct evbpf_map_create_opts *opts, struct evbpf_map **mapp);
 EVBPF_API int evbpf_map_from_fd(int fd, struct evbpf_map **mapp);
 EVBPF_API void evbpf_map_free(struct evbpf_map *map);
+
+/* ------------------------------------------------------------------ */
+/* USDT and multi-attach probes                                        */
+/* ------------------------------------------------------------------ */
+
+struct evbpf_usdt_opts {
+	size_t sz;
+	/* What bpf_usdt_cookie() returns in the program (usdt.bpf.h). */
+	uint64_t cookie;
+	/* How each site's uprobe is made (see enum evbpf_probe_attach_mode).
+	 * EVBPF_PROBE_ATTACH_PERF is refused on kernels with BPF cookies,
+	 * which usdt.bpf.h then reads through a BPF link. */
+	enum evbpf_probe_attach_mode attach_mode;
+};
+
+/*
+ * A USDT probe (<sys/sdt.h>: DTRACE_PROBE, STAP_PROBE) named
+ * provider:name in path (an executable or shared library; a library name
+ * without '/' like "libc.so.6" is searched in LD_LIBRARY_PATH and the
+ * usual directories). Every site of the probe in the file gets a uprobe
+ * on it; pid > 0 limits them to one process, pid <= 0 means every
+ * process. The program is written against libbpf's <bpf/usdt.bpf.h>
+ * (SEC("usdt"), BPF_USDT(), bpf_usdt_arg(), bpf_usdt_arg_cnt(),
+ * bpf_usdt_cookie()), unchanged: evbpf parses each site's argument spec
+ * from the .note.stapsdt ELF note (x86-64 constants, registers and
+ * register+offset memory operands) into the object's __bpf_usdt_specs
+ * map, and gives each uprobe the spec's id as its BPF cookie (Linux 5.15)
+ * or, on older kernels, an entry in __bpf_usdt_ip_to_spec_id keyed by
+ * the site's address in the process. Shared libraries and PIE
+ * executables have no fixed address, so on kernels without cookies they
+ * need pid > 0 (-ENOTSUP otherwise, as with libbpf). Probes with a
+ * semaphore are enabled through the uprobe's reference counter
+ * (ref_ctr_offset) while the link exists. Sites moved by prelink are
+ * found through .stapsdt.base.
+ *
+ * Errors: -ENOENT when the file has no such probe or the object lacks
+ * the usdt.bpf.h maps; -EINVAL for an argument spec evbpf cannot read
+ * (e.g. "8@sym(%rip)", named in evbpf_errmsg()); -ENOSPC when every
+ * spec id of __bpf_usdt_specs is taken (BPF_USDT_MAX_SPEC_CNT); the
+ * uprobe errors of evbpf_program_attach_uprobe(). The link ("usdt")
+ * removes the uprobes and its spec and address entries when destroyed;
+ * it may outlive the object.
+ *
+ * By section: SEC("usdt/PATH:PROVIDER:NAME") with evbpf_program_attach()
+ * (every process); a bare SEC("usdt") needs this function.
+ */
+EVBPF_API int evbpf_program_attach_usdt(struct evbpf_program *prog, int pid, const char *path,
+					const char *provider, const char *name,
+					const struct evbpf_usdt_opts *opts,
+					struct evbpf_link **linkp);
+
+struct evbpf_kprobe_multi_opts {
+	size_t sz;
+	/* Exactly one of: a glob ('*', '?') matched against the functions
+	 * the kernel can trace (tracefs available_filter_functions), or cnt
+	 * function names, or cnt kernel addresses. */
+	const char *pattern;
+	const char *const *syms;
+	const uint64_t *addrs;
+	/* Optional with syms or addrs: cnt values for bpf_get_attach_cookie(),
+	 * one per function. */
+	const uint64_t *cookies;
+	size_t cnt;
+	/* Return probes; implied by a kretprobe.multi section. Not for
+	 * kprobe.session programs, which run at entry and return. */
+	int retprobe;
+};
+
+/*
+ * One BPF link (BPF_TRACE_KPROBE_MULTI, Linux 5.18 with CONFIG_FPROBE)
+ * that puts a kprobe.multi/, kretprobe.multi/ or kprobe.session/ program
+ * (Linux 6.10) on many kernel functions at once. A pattern is matched,
+ * as libbpf does, against tracefs's available_filter_functions (the
+ * functions ftrace can attach to), leaving out the
+ * __ftrace_invalid_address__ placeholders and duplicates, and resolved to
+ * addresses through available_filter_functions_addrs or /proc/kallsyms.
+ * Where the kernel lacks multi-kprobes (or sessions) the error says so
+ * (-EOPNOTSUPP, with evbpf_probe_feature()'s reason); -ENOENT when the
+ * pattern matches nothing.
+ *
+ * By section: SEC("kprobe.multi/PATTERN"), SEC("kretprobe.multi/PATTERN"),
+ * SEC("kprobe.session/PATTERN") with evbpf_program_attach().
+ */
+EVBPF_API int evbpf_program_attach_kprobe_multi(struct evbpf_program *prog,
+						const struct evbpf_kprobe_multi_opts *opts,
+						struct evbpf_link **linkp);
+
+struct evbpf_uprobe_multi_opts {
+	size_t sz;
+	/* Without a func_pattern: cnt function names (looked up in path's
+	 * .symtab and .dynsym) or cnt file offsets. */
+	const char *const *syms;
+	const uint64_t *offsets;
+	/* Optional: cnt semaphore file offsets (USDT-style reference
+	 * counters) and cnt cookies for bpf_get_attach_cookie(). */
+	const uint64_t *ref_ctr_offsets;
+	const uint64_t *cookies;
+	size_t cnt;
+	/* Return probes; implied by a uretprobe.multi section. Not for
+	 * uprobe.session programs. */
+	int retprobe;
+};
+
+/*
+ * One BPF link (BPF_TRACE_UPROBE_MULTI, Linux 6.6) that puts an
+ * uprobe.multi/, uretprobe.multi/ or uprobe.session/ (Linux 6.13) program
+ * on many functions of one file: every function whose name matches
+ * func_pattern (a glob over .symtab and .dynsym, versions like "@GLIBC_2.2.5"
+ * ignored), or the list in opts. path as for evbpf_program_attach_uprobe();
+ * pid > 0 limits it to one process. The kernel's lack of uprobe_multi (or
+ * of sessions) is reported as -EOPNOTSUPP with the probe's reason;
+ * -ENOENT when nothing matches.
+ *
+ * By section: SEC("uprobe.multi/PATH:PATTERN"), SEC("uretprobe.multi/...")
+ * and SEC("uprobe.session/...") (and the sleepable ".s" forms of the
+ * first two) with evbpf_program_attach(), every process.
+ */
+EVBPF_API int evbpf_program_attach_uprobe_multi(struct evbpf_program *prog, int pid,
+						const char *path, const char *func_pattern,
+						const struct evbpf_uprobe_multi_opts *opts,
+						struct evbpf_link **linkp);
+
+/* ------------------------------------------------------------------ */
+/* Skeletons and direct memory                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * `evbpf gen skeleton FILE.bpf.o [--name NAME] > NAME.skel.h` writes a
+ * header that embeds the object and gives typed access to it (see the
+ * README, "Writing the BPF side"): struct NAME with the object, its maps,
+ * programs and links by name, and one struct per global data section
+ * (bss, data, rodata, data_X for .data.X ...) laid out from BTF, with
+ * NAME__open(), __open_opts(), __load(), __open_and_load(), __attach(),
+ * __detach(), __destroy() and __elf_bytes(). The functions below are
+ * what it is built on, and are usable without it.
+ */
+
+/*
+ * Map an array map created with BPF_F_MMAPABLE (every global data
+ * section's map is) into this process, once: later calls return the same
+ * address, and the mapping lasts until the map is released
+ * (evbpf_object_close() or evbpf_map_free()). *addrp gets the address and
+ * *sizep (may be NULL) the bytes the elements take: max_entries elements
+ * of value_size bytes, each at a multiple of 8. Reads and writes are
+ * plain memory accesses that BPF programs see at once. Frozen maps, such
+ * as .rodata and .kconfig after load, and maps created with BPF_F_RDONLY,
+ * are mapped read-only: writing to them kills the process with SIGSEGV.
+ * Errors: -ENOENT before the map is loaded, -ENOTSUP for a map that is
+ * not an array, -EINVAL for one created without BPF_F_MMAPABLE.
+ */
+EVBPF_API int evbpf_map_mmap(struct evbpf_map *map, void **addrp, size_t *sizep);
+
+/*
+ * The memory of a global data section's map (.data, .rodata, .bss,
+ * .data.*, .rodata.*, .kconfig), *sizep (may be NULL) its size in bytes.
+ * Before load it is the initial value, writable (what
+ * evbpf_object_set_global() writes to; changes become the values the
+ * programs start with; valid until the object is closed). After load it
+ * is the map itself, as evbpf_map_mmap() maps it. NULL for any other map,
+ * or when the mapping fails; evbpf_errmsg() says why.
+ */
+EVBPF_API void *evbpf_map_initial_value(struct evbpf_map *map, size_t *sizep);
+
+/*
+ * Whether a skeleton's NAME__attach() attaches this program: 1 when its
+ * section says where (tracepoint/CAT/NAME, raw_tp/NAME, fentry/, fexit/,
+ * lsm/, tp_btf/, kprobe/FUNC, uprobe/BINARY:SYMBOL, iter/, ...; the
+ * cases evbpf_program_attach() handles without help) and
+ * evbpf_program_set_autoattach() has not turned it off, else 0.
+ * Programs that need a target (xdp, tc, cgroup, socket ...) answer 0 and
+ * are attached with their typed function.
+ */
+EVBPF_API int evbpf_program_autoattach(const struct evbpf_program *prog);
+EVBPF_API int evbpf_program_set_autoattach(struct evbpf_program *prog, int autoattach);
 
 #ifdef __cplusplus
 }

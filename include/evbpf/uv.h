@@ -19,6 +19,18 @@ extern "C" {
  */
 EVBPF_API int evbpf_uv_reactor_new(uv_loop_t *loop, struct evbpf_reactor **reactorp);
 
+/*
+ * Whether the reactor's handles keep the loop alive (ref != 0, the default)
+ * or not (uv_unref): with ref 0, uv_run(UV_RUN_DEFAULT) returns once
+ * nothing else is active, even while consumers are started on this
+ * reactor, as Node.js does for an unref()'d timer or socket. The setting
+ * applies to the handles open now and to those opened later. A stopped
+ * consumer has no handles, so it never keeps the loop alive either way.
+ * Off-loop work (map dumps in flight) always keeps it alive until it
+ * completes. -EINVAL when reactor is not a libuv reactor.
+ */
+EVBPF_API int evbpf_uv_reactor_set_ref(struct evbpf_reactor *reactor, int ref);
+
 #ifdef __cplusplus
 }
 #endif

@@ -213,6 +213,38 @@ static void test_free_with_open_watchers(void **st)
 	tl_finish(&tl);
 }
 
+#ifdef EVBPF_TEST_HAVE_UV
+/* An unreferenced reactor's io and timer do not keep uv_run() going; the
+ * setting reaches watchers opened before and after it, and ref again
+ * restores the default. */
+static void test_uv_set_ref(void **st)
+{
+	struct test_loop tl;
+	struct tstate s = {0};
+	struct evbpf_reactor_timer *late = NULL;
+
+	tl_init(&tl, backend_of(st));
+	s.r = tl.reactor;
+	assert_int_equal(pipe(s.pipefd), 0);
+	assert_ok(evbpf__reactor_io_open(s.r, s.pipefd[0], on_readable, &s, &s.io));
+	assert_ok(s.r->ops->io_start(s.io));
+	assert_ok(evbpf_uv_reactor_set_ref(s.r, 0));
+	assert_ok(evbpf__reactor_timer_open(s.r, on_timer, &s, &late));
+	assert_ok(s.r->ops->timer_start(late, 3600 * 1000, 0));
+	/* Both watchers are active, nothing is referenced: the loop ends. */
+	assert_int_equal(uv_run(&tl.uv, UV_RUN_DEFAULT), 0);
+	assert_int_equal(s.fires, 0);
+	assert_ok(evbpf_uv_reactor_set_ref(s.r, 1));
+	assert_int_not_equal(uv_loop_alive(&tl.uv), 0);
+	evbpf__reactor_timer_close(s.r, &late);
+	evbpf__reactor_io_close(s.r, &s.io);
+	assert_int_equal(evbpf_uv_reactor_set_ref(NULL, 0), -EINVAL);
+	close(s.pipefd[0]);
+	close(s.pipefd[1]);
+	tl_finish(&tl);
+}
+#endif
+
 static void test_init_rejects_holes(void **st)
 {
 	struct evbpf_reactor r;
@@ -241,6 +273,7 @@ int main(int argc, char **argv)
 		BOTH_BACKENDS(test_io)
 		BOTH_BACKENDS(test_work)
 		BOTH_BACKENDS(test_free_with_open_watchers)
+		UV_TEST(test_uv_set_ref)
 		cmocka_unit_test(test_init_rejects_holes),
 	};
 	/* clang-format on */
