@@ -95,6 +95,8 @@ struct evbpf_ringbuf_opts {
 	 * NULL. batch_max records at most per call (0: 64). */
 	evbpf_ringbuf_batch_fn batch_fn;
 	uint32_t batch_max;
+	/* Adaptive wakeups (see below): 0 keeps one wakeup per catch-up. */
+	uint32_t max_delay_us;
 };
 
 struct evbpf_perfbuf_opts {
@@ -106,7 +108,44 @@ struct evbpf_perfbuf_opts {
 	uint32_t budget; /* as in evbpf_ringbuf_opts, over all CPUs */
 	uint32_t drain_interval_ms;
 	uint32_t flags; /* EVBPF_ASYNC_* */
+	/* Adaptive wakeups (see below): 0 keeps the wakeup settings above. */
+	uint32_t max_delay_us;
 };
+
+/* ------------------------------------------------------------------ */
+/* Adaptive wakeups: max_delay_us                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * With max_delay_us set, a record may wait up to that long (plus the
+ * loop's own latency) before its callback runs, and in return the kernel
+ * stops waking the consumer under load: a wakeup costs the producer an
+ * irq_work and the consumer a trip through the loop, and at high rates it
+ * is most of the consumer's CPU time per record.
+ *
+ * Ring buffers: the kernel wakes a consumer only when a record is
+ * committed at the consumer position it published. When wakeups come
+ * closer together than max_delay_us / 2, the consumer switches to timer
+ * mode: it publishes its position one record behind (the record is
+ * delivered, only its space is released later), so no commit lands at the
+ * published position and no wakeup is sent, and it drains every
+ * max_delay_us on a timer instead (shorter when a period fills more than a
+ * quarter of the ring). When a timer drain finds fewer than two records it
+ * publishes its full position and goes back to wakeups. Every record is
+ * delivered exactly once; stop(), flush, drain-on-stop, free() and budgets
+ * keep their meaning (stop and free publish the full position). What it
+ * cannot do: a burst that fills the ring within one period is lost as it
+ * would be with a consumer that is late; size the ring for
+ * max_delay_us of the peak rate.
+ *
+ * Perf buffers: the events are opened with a wakeup watermark of half of
+ * each CPU's ring (unless wakeup_events or wakeup_watermark is set), and
+ * the consumer drains every max_delay_us while started, also when idle.
+ *
+ * Not with EVBPF_ASYNC_TIMER_ONLY. stats.wakeups counts the wakeups
+ * from the kernel, stats.timer_drains the timer's drains, and the fields
+ * below the mode switches.
+ */
 
 /* Counters of one consumer since it was created, brought up to date at the
  * end of each drain (a callback sees the values of the drains before). */
@@ -119,6 +158,10 @@ struct evbpf_async_stats {
 	uint64_t budget_hits;  /* drains that stopped at the budget with records left */
 	uint64_t lost;         /* perf buffer: records the kernel reported lost */
 	uint64_t drains;       /* drain passes of any origin */
+	/* Adaptive wakeups (max_delay_us): switches of a ring buffer consumer
+	 * into timer mode and back to wakeups. */
+	uint64_t timer_mode_enters;
+	uint64_t timer_mode_exits;
 };
 
 /* ------------------------------------------------------------------ */
