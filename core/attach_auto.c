@@ -8,6 +8,11 @@
  *   kprobe/FUNC[+OFF], kretprobe/FUNC      kprobe (PMU, or tracefs without it)
  *   ksyscall/NAME, kretsyscall/NAME        kprobe on the syscall's entry
  *   uprobe/BINARY:SYMBOL[+OFF], uretprobe/...   uprobe (likewise), any process
+ *   usdt/PATH:PROVIDER:NAME                USDT probe sites (attach_usdt.c)
+ *   kprobe.multi/GLOB, kretprobe.multi/GLOB, kprobe.session/GLOB
+ *                                          one multi-kprobe link (attach_multi.c)
+ *   uprobe.multi/PATH:GLOB, uretprobe.multi/..., uprobe.session/...
+ *                                          one uprobe_multi link, any process
  *   iter/NAME                              iterator link
  *   struct_ops/NAME                        its .struct_ops map, registered
  *
@@ -49,12 +54,6 @@ static int attach_kprobe_sec(struct evbpf_program *prog, struct evbpf_link **lin
 	bool ret = prog->sec_def->flags & EVBPF_SEC_RETPROBE;
 	char func[256];
 
-	if (!strncmp(prog->sec_name, "kprobe.multi", 12) ||
-	    !strncmp(prog->sec_name, "kretprobe.multi", 15))
-		return evbpf__err(-ENOTSUP,
-		                  "prog '%s': section '%s': multi-kprobes are not "
-		                  "supported by evbpf",
-		                  prog->name, prog->sec_name);
 	if (!*target)
 		return evbpf__err(-ENOTSUP,
 		                  "prog '%s': section '%s' does not say where to attach "
@@ -87,11 +86,6 @@ static int attach_uprobe_sec(struct evbpf_program *prog, struct evbpf_link **lin
 	const char *slash = strchr(prog->sec_name, '/');
 	char binary[4096], sym[256];
 
-	if (!strncmp(prog->sec_name, "usdt", 4))
-		return evbpf__err(-ENOTSUP,
-		                  "prog '%s': section '%s': USDT probes are not supported "
-		                  "by evbpf yet",
-		                  prog->name, prog->sec_name);
 	if (!slash || evbpf__parse_uprobe_target(slash + 1, binary, sizeof(binary), sym,
 	                                         sizeof(sym), &opts.offset))
 		return evbpf__err(-ENOTSUP,
@@ -157,6 +151,12 @@ EVBPF_API int evbpf_program_attach(struct evbpf_program *prog, struct evbpf_link
 	err = evbpf__attach_check(prog, linkp, "attach");
 	if (err)
 		return err;
+	if (!prog->obj)
+		return evbpf__err(-ENOTSUP,
+		                  "prog '%s' (type %s) comes from a pin or an id and has no "
+		                  "section to attach by; use a typed attach function "
+		                  "(evbpf_program_attach_tracepoint(), _xdp(), _cgroup(), ...)",
+		                  prog->name, evbpf_prog_type_name(prog->prog_type));
 	if (prog->prog_type == BPF_PROG_TYPE_STRUCT_OPS)
 		return attach_struct_ops_prog(prog, linkp);
 	if (prog->sec_def) {
@@ -174,6 +174,12 @@ EVBPF_API int evbpf_program_attach(struct evbpf_program *prog, struct evbpf_link
 			return attach_uprobe_sec(prog, linkp);
 		case EVBPF_ATTACH_ITER:
 			return evbpf_program_attach_iter(prog, NULL, linkp);
+		case EVBPF_ATTACH_USDT:
+			return evbpf__attach_usdt_sec(prog, linkp);
+		case EVBPF_ATTACH_KPROBE_MULTI:
+			return evbpf__attach_kprobe_multi_sec(prog, linkp);
+		case EVBPF_ATTACH_UPROBE_MULTI:
+			return evbpf__attach_uprobe_multi_sec(prog, linkp);
 		case EVBPF_ATTACH_CGROUP:
 			return evbpf__err(-ENOTSUP,
 			                  "prog '%s' (section '%s') attaches to a cgroup: "
@@ -193,4 +199,51 @@ EVBPF_API int evbpf_program_attach(struct evbpf_program *prog, struct evbpf_link
 	                  "prog '%s' (section '%s', type %s) cannot be attached by "
 	                  "section name",
 	                  prog->name, prog->sec_name, evbpf_prog_type_name(prog->prog_type));
+}
+
+/* ------------------------------------------------------------ autoattach */
+
+/* Whether the section alone says where to attach: what a skeleton's
+ * NAME__attach() attaches, and libbpf's skeletons too. */
+static bool sec_attachable(const struct evbpf_program *prog)
+{
+	const char *target = sec_target(prog->sec_name);
+	char binary[4096], sym[256];
+	uint64_t off;
+
+	if (!prog->sec_def)
+		return false;
+	switch (prog->sec_def->attach) {
+	case EVBPF_ATTACH_TRACEPOINT:
+		return strchr(target, '/') != NULL;
+	case EVBPF_ATTACH_RAW_TP:
+		return *target != '\0';
+	case EVBPF_ATTACH_TRACING:
+	case EVBPF_ATTACH_ITER:
+		return true;
+	case EVBPF_ATTACH_KPROBE:
+		return *target && strncmp(prog->sec_name, "kprobe.multi", 12) &&
+		       strncmp(prog->sec_name, "kretprobe.multi", 15);
+	case EVBPF_ATTACH_UPROBE:
+		return strncmp(prog->sec_name, "usdt", 4) && strchr(prog->sec_name, '/') &&
+		       !evbpf__parse_uprobe_target(target, binary, sizeof(binary), sym, sizeof(sym),
+		                                   &off);
+	default:
+		return false;
+	}
+}
+
+EVBPF_API int evbpf_program_autoattach(const struct evbpf_program *prog)
+{
+	if (!prog)
+		return evbpf__err(-EINVAL, "autoattach: NULL program");
+	return !prog->no_autoattach && sec_attachable(prog);
+}
+
+EVBPF_API int evbpf_program_set_autoattach(struct evbpf_program *prog, int autoattach)
+{
+	if (!prog)
+		return evbpf__err(-EINVAL, "set_autoattach: NULL program");
+	prog->no_autoattach = !autoattach;
+	return 0;
 }

@@ -206,6 +206,21 @@ int evbpf__resolve_binary_path(const char *name, char *path, size_t size)
 		return access(path, R_OK) == 0 ? 0 : -errno;
 	}
 	if (strstr(name, ".so")) {
+		/* LD_LIBRARY_PATH first, as the dynamic loader (and libbpf) do. */
+		env = getenv("LD_LIBRARY_PATH");
+		while (env && *env) {
+			const char *colon = strchr(env, ':');
+			size_t len = colon ? (size_t)(colon - env) : strlen(env);
+			char dir[1024];
+
+			if (len && len < sizeof(dir)) {
+				memcpy(dir, env, len);
+				dir[len] = '\0';
+				if (try_path(path, size, dir, name))
+					return 0;
+			}
+			env += len + (colon ? 1 : 0);
+		}
 		for (size_t i = 0; i < EVBPF_ARRAY_SIZE(lib_dirs); i++)
 			if (try_path(path, size, lib_dirs[i], name))
 				return 0;

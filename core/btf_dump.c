@@ -20,6 +20,10 @@
  *  - preserve_access_index on every struct and union (through a clang
  *    attribute pragma that BPF_NO_PRESERVE_ACCESS_INDEX turns off), so
  *    member accesses become CO-RE relocations.
+ *
+ * The same printer writes the variables of a skeleton's section structs
+ * (evbpf__btf_decl), in a mode where every type is spelled out where it is
+ * used: see the comment there.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +57,8 @@ struct dump {
 	int depth;
 	int inline_depth;
 	int err;
+	/* Declarations for a skeleton (evbpf__btf_decl): see there. */
+	bool skel;
 };
 
 struct sbuf {
@@ -349,6 +355,7 @@ static bool is_packed(struct dump *d, const struct btf_type *t)
 
 static void emit_type(struct dump *d, uint32_t id, bool need_full);
 static void print_decl(struct dump *d, struct sbuf *b, uint32_t id, const char *name, int indent);
+static void print_base(struct dump *d, struct sbuf *b, uint32_t id, int indent, bool by_value);
 
 static void indent_to(struct sbuf *b, int indent)
 {
@@ -488,8 +495,38 @@ static void print_composite_body(struct dump *d, struct sbuf *b, const struct bt
 		sb_add(b, " __attribute__((packed))");
 }
 
-/* The base type of a declaration: its specifiers. */
-static void print_base(struct dump *d, struct sbuf *b, uint32_t id, int indent)
+/* Skeleton mode: an enum as the integer type of its size and sign. */
+static void print_enum_int(struct dump *d, struct sbuf *b, const struct btf_type *t)
+{
+	bool is_signed = BTF_INFO_KFLAG(t->info);
+
+	/* Compilers before signed-enum BTF (clang 15) leave the flag
+	 * clear: a negative enumerator says it. */
+	for (uint16_t i = 0; i < evbpf__btf_vlen(t) && !is_signed; i++) {
+		if (evbpf__btf_kind(t) == BTF_KIND_ENUM)
+			is_signed = ((const struct btf_enum *)(t + 1))[i].val < 0;
+	}
+	switch (t->size) {
+	case 1:
+		sb_add(b, is_signed ? "signed char" : "unsigned char");
+		break;
+	case 2:
+		sb_add(b, is_signed ? "short" : "unsigned short");
+		break;
+	case 8:
+		sb_add(b, is_signed ? "long long" : "unsigned long long");
+		break;
+	default:
+		sb_add(b, is_signed ? "int" : "unsigned int");
+		break;
+	}
+	(void)d;
+}
+
+/* The base type of a declaration: its specifiers. by_value: the
+ * declaration holds it, not a pointer to it (skeleton mode prints named
+ * structs held by value inline). */
+static void print_base(struct dump *d, struct sbuf *b, uint32_t id, int indent, bool by_value)
 {
 	const struct btf_type *t = T(d, id);
 
@@ -500,19 +537,27 @@ static void print_base(struct dump *d, struct sbuf *b, uint32_t id, int indent)
 	switch (evbpf__btf_kind(t)) {
 	case BTF_KIND_INT:
 	case BTF_KIND_FLOAT:
-		sb_add(b, "%s", raw_name(d, id));
+		/* C's _Bool is C++'s bool: skeletons include <stdbool.h>. */
+		if (d->skel && !strcmp(raw_name(d, id), "_Bool"))
+			sb_add(b, "bool");
+		else
+			sb_add(b, "%s", raw_name(d, id));
 		break;
 	case BTF_KIND_TYPEDEF:
 		sb_add(b, "%s", c_name(d, id));
 		break;
 	case BTF_KIND_FWD:
 		sb_add(b, "%s %s", BTF_INFO_KFLAG(t->info) ? "union" : "struct", c_name(d, id));
+		if (d->skel)
+			d->declared[id] = 1; /* forward-declared by evbpf__btf_decl_fwds */
 		break;
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
 		sb_add(b, "%s", evbpf__btf_kind(t) == BTF_KIND_UNION ? "union" : "struct");
-		if (*raw_name(d, id)) {
+		if (*raw_name(d, id) && !(d->skel && by_value)) {
 			sb_add(b, " %s", c_name(d, id));
+			if (d->skel)
+				d->declared[id] = 1;
 		} else if (d->inline_depth >= DUMP_MAX_INLINE) {
 			if (!d->err)
 				d->err = evbpf__err(-ELOOP, "btf dump: anonymous types nest too "
@@ -527,7 +572,9 @@ static void print_base(struct dump *d, struct sbuf *b, uint32_t id, int indent)
 		break;
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
-		if (*raw_name(d, id)) {
+		if (d->skel) {
+			print_enum_int(d, b, t);
+		} else if (*raw_name(d, id)) {
 			sb_add(b, "enum %s", c_name(d, id));
 		} else {
 			sb_add(b, "enum ");
@@ -549,7 +596,7 @@ static void print_base(struct dump *d, struct sbuf *b, uint32_t id, int indent)
 static void print_decl(struct dump *d, struct sbuf *b, uint32_t id, const char *name, int indent)
 {
 	struct sbuf decl = {0}, quals = {0};
-	bool last_ptr = false;
+	bool last_ptr = false, via_ptr = false;
 
 	sb_add(&decl, "%s", name);
 	for (int depth = 0; depth < 64; depth++) {
@@ -560,9 +607,15 @@ static void print_decl(struct dump *d, struct sbuf *b, uint32_t id, const char *
 		if (!t)
 			break;
 		kind = evbpf__btf_kind(t);
+		if (d->skel && (kind == BTF_KIND_TYPEDEF || kind == BTF_KIND_CONST ||
+		                kind == BTF_KIND_VOLATILE || kind == BTF_KIND_RESTRICT)) {
+			id = t->type;
+			continue;
+		}
 		if (kind == BTF_KIND_PTR) {
 			sb_add(&tmp, "*%s", sb_str(&decl));
 			last_ptr = true;
+			via_ptr = true;
 			id = t->type;
 		} else if (kind == BTF_KIND_CONST || kind == BTF_KIND_VOLATILE ||
 		           kind == BTF_KIND_RESTRICT) {
@@ -614,6 +667,7 @@ static void print_decl(struct dump *d, struct sbuf *b, uint32_t id, const char *
 			}
 			sb_add(&tmp, ")");
 			last_ptr = false;
+			via_ptr = true; /* a return type: never inline a body there */
 			id = t->type;
 		} else {
 			break;
@@ -622,7 +676,7 @@ static void print_decl(struct dump *d, struct sbuf *b, uint32_t id, const char *
 		decl = tmp;
 	}
 	sb_add(b, "%s", sb_str(&quals));
-	print_base(d, b, id, indent);
+	print_base(d, b, id, indent, !via_ptr);
 	if (decl.len) {
 		const char *s = sb_str(&decl);
 
@@ -752,7 +806,7 @@ static void emit_type(struct dump *d, uint32_t id, bool need_full)
 		d->state[id] = ST_EMITTING;
 		emit_members_deps(d, t);
 		d->state[id] = ST_DONE;
-		print_base(d, &b, id, 0); /* "struct name" */
+		print_base(d, &b, id, 0, false); /* "struct name" */
 		sb_add(&b, " ");
 		print_composite_body(d, &b, t, 0);
 		sb_add(&b, ";\n\n");
@@ -825,29 +879,64 @@ static void count_refs(struct dump *d)
 	}
 }
 
-int evbpf__btf_dump_c(const struct evbpf_btf *btf, FILE *out)
+static void budget_reset(const struct evbpf_btf *btf)
 {
-	struct dump d = {.btf = btf, .out = out, .cnt = evbpf__btf_type_cnt(btf)};
 	size_t raw_size;
-	int err;
 
 	evbpf__btf_raw(btf, &raw_size);
 	sb_budget = DUMP_BUDGET_MIN + raw_size * DUMP_BUDGET_PER_BYTE;
 	sb_over_budget = false;
+}
 
-	d.state = calloc(d.cnt, 1);
-	d.declared = calloc(d.cnt, 1);
-	d.refs = calloc(d.cnt, 1);
-	d.aligns = calloc(d.cnt, 1);
-	d.names = calloc(d.cnt, sizeof(*d.names));
-	if (!d.state || !d.declared || !d.refs || !d.aligns || !d.names) {
+static void dump_fini(struct dump *d)
+{
+	for (uint32_t i = 0; d->names && i < d->cnt; i++)
+		free(d->names[i]);
+	free(d->names);
+	free(d->state);
+	free(d->declared);
+	free(d->refs);
+	free(d->aligns);
+	name_map_free(&d->tags);
+	name_map_free(&d->idents);
+}
+
+static int dump_init(struct dump *d, const struct evbpf_btf *btf, FILE *out)
+{
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	d->btf = btf;
+	d->out = out;
+	d->cnt = evbpf__btf_type_cnt(btf);
+	d->state = calloc(d->cnt, 1);
+	d->declared = calloc(d->cnt, 1);
+	d->refs = calloc(d->cnt, 1);
+	d->aligns = calloc(d->cnt, 1);
+	d->names = calloc(d->cnt, sizeof(*d->names));
+	if (!d->state || !d->declared || !d->refs || !d->aligns || !d->names) {
 		err = -ENOMEM;
-		goto out;
+		goto err;
 	}
-	err = assign_names(&d);
+	err = assign_names(d);
 	if (err)
-		goto out;
-	count_refs(&d);
+		goto err;
+	count_refs(d);
+	return 0;
+err:
+	dump_fini(d);
+	return err;
+}
+
+int evbpf__btf_dump_c(const struct evbpf_btf *btf, FILE *out)
+{
+	struct dump d;
+	int err;
+
+	budget_reset(btf);
+	err = dump_init(&d, btf, out);
+	if (err)
+		return err;
 	fprintf(out, "/* Generated by evbpf btf dump: C types from BTF. */\n"
 	             "#ifndef __VMLINUX_H__\n"
 	             "#define __VMLINUX_H__\n\n"
@@ -883,15 +972,85 @@ int evbpf__btf_dump_c(const struct evbpf_btf *btf, FILE *out)
 	err = d.err;
 	if (!err && ferror(out))
 		err = evbpf__err(-EIO, "btf dump: write error");
-out:
-	for (uint32_t i = 0; d.names && i < d.cnt; i++)
-		free(d.names[i]);
-	free(d.names);
-	free(d.state);
-	free(d.declared);
-	free(d.refs);
-	free(d.aligns);
-	name_map_free(&d.tags);
-	name_map_free(&d.idents);
+	dump_fini(&d);
 	return err;
+}
+
+/* ------------------------------------------------------------ skeletons */
+
+/*
+ * A skeleton's section structs must compile in any C or C++ translation
+ * unit, next to the user's own headers and the system's. So a variable's
+ * type is spelled out where it is used: typedefs are looked through
+ * (vmlinux.h's u64 or bool would clash with <stdint.h> or C++), named
+ * structs and unions held by value are printed as anonymous bodies (no
+ * second definition of a struct the user's header already has), enums
+ * become the integer of their size (their enumerators would clash the
+ * same way), and const and volatile are dropped (so `const volatile`
+ * .rodata can be written before load). Layout is unchanged: padding,
+ * packing and bitfields are printed as for vmlinux.h. Only pointers name
+ * other types ("struct task_struct *"), which needs no definition.
+ */
+struct evbpf_btf_dump {
+	struct dump d;
+};
+
+int evbpf__btf_decl_printer_new(const struct evbpf_btf *btf, struct evbpf_btf_dump **dp)
+{
+	struct evbpf_btf_dump *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	err = dump_init(&p->d, btf, NULL);
+	if (err) {
+		free(p);
+		return err;
+	}
+	p->d.skel = true;
+	*dp = p;
+	return 0;
+}
+
+int evbpf__btf_decl_fwds(struct evbpf_btf_dump *p, FILE *out)
+{
+	const struct dump *d = &p->d;
+	int n = 0;
+
+	for (uint32_t id = 1; id < d->cnt; id++) {
+		const struct btf_type *t = T(d, id);
+		bool is_union = evbpf__btf_kind(t) == BTF_KIND_UNION ||
+		                (evbpf__btf_kind(t) == BTF_KIND_FWD && BTF_INFO_KFLAG(t->info));
+
+		if (!d->declared[id])
+			continue;
+		fprintf(out, "%s %s;\n", is_union ? "union" : "struct", c_name(d, id));
+		n++;
+	}
+	return ferror(out) ? -EIO : n;
+}
+
+void evbpf__btf_decl_printer_free(struct evbpf_btf_dump *p)
+{
+	if (!p)
+		return;
+	dump_fini(&p->d);
+	free(p);
+}
+
+char *evbpf__btf_decl(struct evbpf_btf_dump *p, uint32_t id, const char *name, int indent)
+{
+	struct sbuf b = {0};
+
+	budget_reset(p->d.btf);
+	p->d.err = 0;
+	print_decl(&p->d, &b, id, name, indent);
+	if (p->d.err || b.oom) {
+		if (!p->d.err)
+			evbpf__err(sb_over_budget ? -E2BIG : -ENOMEM,
+			           "btf: declaration of '%s' (type [%u]) is too large", name, id);
+		free(b.s);
+		return NULL;
+	}
+	return b.s ? b.s : strdup("");
 }

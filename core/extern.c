@@ -653,8 +653,7 @@ static int read_kconfig(struct evbpf_object *obj, uint8_t *data)
 		} else if (!strcmp(e->name, "LINUX_HAS_SYSCALL_WRAPPER")) {
 			err = set_value(e, data, has_syscall_wrapper() ? "y" : "n");
 		} else if (!strcmp(e->name, "LINUX_HAS_BPF_COOKIE")) {
-			err = set_value(
-			    e, data, kernel_version_code() >= (5u << 16) + (15u << 8) ? "y" : "n");
+			err = set_value(e, data, evbpf__has_bpf_cookie() ? "y" : "n");
 		} else if (!strncmp(e->name, "CONFIG_", 7)) {
 			need_config = true;
 			continue;

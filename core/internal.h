@@ -65,6 +65,10 @@ static inline size_t evbpf__roundup(size_t x, size_t to)
  * so callers can write `return evbpf__err(-EINVAL, "...")`.
  */
 EVBPF_HIDDEN int evbpf__err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* -EINVAL for a NULL map given to who ("ringbuf"), keeping the message
+ * before it: the NULL usually comes from a failed evbpf_object_find_map()
+ * whose message says which name was wrong. */
+EVBPF_HIDDEN int evbpf__err_null_map(const char *who);
 /* Set the errmsg for an answer that is not an error (a probe's "absent"),
  * logged at debug level only. */
 EVBPF_HIDDEN void evbpf__errmsg_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -94,6 +98,7 @@ EVBPF_HIDDEN int evbpf__bpf_map_update(int fd, const void *key, const void *valu
 				       uint64_t flags);
 EVBPF_HIDDEN int evbpf__bpf_map_lookup(int fd, const void *key, void *value, uint64_t flags);
 EVBPF_HIDDEN int evbpf__bpf_map_freeze(int fd);
+EVBPF_HIDDEN int evbpf__bpf_map_next_key(int fd, const void *key, void *next_key);
 EVBPF_HIDDEN int evbpf__bpf_obj_info(int fd, void *info, uint32_t *info_len);
 /* core/probe.c: load insns as prog_type with a verifier log (attach_type 0:
  * the one the type needs to load at all); the fd or -errno. */
@@ -108,6 +113,12 @@ EVBPF_HIDDEN int evbpf__bpf_btf_load(const void *data, size_t size, char *log, s
  * -EPERM from such a creation when the limit could not be raised ("" otherwise). */
 EVBPF_HIDDEN void evbpf__memlock_setup(void);
 EVBPF_HIDDEN const char *evbpf__memlock_hint(int err);
+/* core/perm.c: what an -EPERM from bpf() means for this process (missing
+ * capabilities, kernel.unprivileged_bpf_disabled, a policy); "" for other
+ * errors. evbpf__memlock_hint() falls back to it. */
+EVBPF_HIDDEN const char *evbpf__perm_hint(int err);
+/* Whether the process has CAP_SYS_ADMIN or CAP_BPF (effective). */
+EVBPF_HIDDEN bool evbpf__bpf_privileged(void);
 /* Close an fd if it is >= 0 and set it to -1. */
 EVBPF_HIDDEN void evbpf__close_fd(int *fd);
 EVBPF_HIDDEN uint64_t evbpf__now_ns(void);
@@ -267,6 +278,9 @@ enum evbpf_sec_attach {
 	EVBPF_ATTACH_CGROUP, /* needs a cgroup fd */
 	EVBPF_ATTACH_PERF_EVENT,
 	EVBPF_ATTACH_SYSCALL,
+	EVBPF_ATTACH_USDT,         /* usdt/PATH:PROVIDER:NAME */
+	EVBPF_ATTACH_KPROBE_MULTI, /* kprobe.multi/, kretprobe.multi/, kprobe.session/ */
+	EVBPF_ATTACH_UPROBE_MULTI, /* uprobe.multi/, uretprobe.multi/, uprobe.session/ */
 };
 
 #define EVBPF_SEC_PREFIX_ONLY 0x1 /* "xdp" matches "xdp" and "xdp/..." */
@@ -341,6 +355,7 @@ struct evbpf_program {
 	int attach_prog_fd;
 	uint32_t prog_flags;
 	bool autoload;
+	bool no_autoattach; /* evbpf_program_set_autoattach(prog, 0) */
 	int fd;
 	/* Linked instructions, valid between linking and a successful load. */
 	struct bpf_insn *insns;
@@ -405,6 +420,10 @@ struct evbpf_map {
 	uint32_t arena_data_off;
 	void *arena_mem;
 	size_t arena_mem_size;
+	/* evbpf_map_mmap(): the map's memory, mapped once and unmapped when
+	 * the map is released (core/map_mmap.c). */
+	void *mmaped;
+	size_t mmap_len;
 };
 
 struct evbpf_object {
@@ -436,6 +455,7 @@ struct evbpf_object {
 	struct evbpf_object_btfx *btfx; /* .BTF.ext, externs, CO-RE targets */
 	size_t arena_sec;  /* .addr_space.1 (arena globals), or 0 */
 	int arena_map;     /* the arena map they live in, or -1 */
+	struct evbpf_usdt_ids *usdt_ids; /* USDT spec ids in use (attach_usdt.c) */
 };
 
 /* core/map.c */
@@ -451,6 +471,9 @@ EVBPF_HIDDEN struct evbpf_map *evbpf__object_add_data_map(struct evbpf_object *o
 							  size_t sec_idx, uint32_t size,
 							  uint32_t extra_flags);
 EVBPF_HIDDEN bool evbpf__map_is_percpu(uint32_t type);
+/* core/map_ops.c: ret of an element operation on map, with a fresh
+ * evbpf_errmsg() naming the map and the operation when it failed. */
+EVBPF_HIDDEN int evbpf__map_elem_result(const struct evbpf_map *map, const char *what, int ret);
 
 /* The kernel name libbpf gives the data map of section sec. */
 EVBPF_HIDDEN void evbpf__data_map_kname(char dst[BPF_OBJ_NAME_LEN], const char *obj_name,
@@ -485,6 +508,8 @@ EVBPF_HIDDEN void evbpf__struct_ops_free(struct evbpf_map *map);
 EVBPF_HIDDEN int evbpf__object_init_arena(struct evbpf_object *obj);
 EVBPF_HIDDEN int evbpf__arena_fill(struct evbpf_map *map);
 EVBPF_HIDDEN void evbpf__arena_release(struct evbpf_map *map);
+/* core/map_mmap.c: unmap what evbpf_map_mmap() mapped (map release). */
+EVBPF_HIDDEN void evbpf__map_munmap(struct evbpf_map *map);
 
 /* core/relo.c */
 EVBPF_HIDDEN int evbpf__object_collect_relos(struct evbpf_object *obj);
@@ -542,6 +567,21 @@ EVBPF_HIDDEN int evbpf__gunzip(const uint8_t *in, size_t len, uint8_t **outp, si
 
 /* core/btf_dump.c: BTF as a C header (vmlinux.h) that clang compiles. */
 EVBPF_HIDDEN int evbpf__btf_dump_c(const struct evbpf_btf *btf, FILE *out);
+/* core/btf_dump.c, skeleton mode: C declarations of variables that need no
+ * other definition (typedefs looked through, named structs held by value
+ * printed inline, enums as integers, no const/volatile). decl returns
+ * "TYPE NAME" malloc'd (members indented by indent tabs), or NULL with a
+ * message. */
+struct evbpf_btf_dump;
+EVBPF_HIDDEN int evbpf__btf_decl_printer_new(const struct evbpf_btf *btf,
+					     struct evbpf_btf_dump **dp);
+EVBPF_HIDDEN char *evbpf__btf_decl(struct evbpf_btf_dump *p, uint32_t id, const char *name,
+				   int indent);
+/* Forward declarations ("struct task_struct;") of every struct and union
+ * the declarations so far name, so none is first declared inside a
+ * prototype; returns how many. */
+EVBPF_HIDDEN int evbpf__btf_decl_fwds(struct evbpf_btf_dump *p, FILE *out);
+EVBPF_HIDDEN void evbpf__btf_decl_printer_free(struct evbpf_btf_dump *p);
 
 /* core/relo_core.c: CO-RE relocations, on BTF only. */
 enum evbpf_core_kind {
@@ -652,6 +692,7 @@ struct evbpf_link {
 	/* A struct_ops registration this link shares (struct_ops.c), or NULL. */
 	struct evbpf_st_reg *st_reg;
 	char *pin_path;
+	void *priv;          /* the detach function's own state (USDT), or NULL */
 	char desc[160];      /* "prog 'x' on tracepoint sched/sched_switch" */
 };
 
@@ -766,5 +807,103 @@ EVBPF_HIDDEN int evbpf__resolve_binary_path(const char *name, char *path, size_t
 EVBPF_HIDDEN int evbpf__map_pin_reuse(struct evbpf_map *map);
 EVBPF_HIDDEN int evbpf__map_pin_new(struct evbpf_map *map);
 EVBPF_HIDDEN void evbpf__object_unpin_new_maps(struct evbpf_object *obj);
+
+/* ------------------------------------------------------------------ */
+/* USDT and multi-attach probes (issue 13)                              */
+/* ------------------------------------------------------------------ */
+
+/* core/btf_hidden.c: at open, hidden global subprograms get static
+ * linkage in the object's BTF (verified in their caller's context). */
+EVBPF_HIDDEN int evbpf__object_mark_hidden_static(struct evbpf_object *obj);
+
+/* core/uelf.c: executables and shared libraries, mapped read-only and
+ * bounds-checked (USDT notes, uprobe.multi globs). */
+struct evbpf_uelf {
+	const char *path;
+	const uint8_t *base;
+	size_t size;
+	const Elf64_Ehdr *eh;
+	const Elf64_Shdr *shdrs;
+	size_t nr_shdrs;
+	const Elf64_Phdr *phdrs;
+	size_t nr_phdrs;
+	const char *shstr;
+	size_t shstr_size;
+	uint64_t dev, ino; /* of the file, to find its mappings in /proc/PID/maps */
+};
+EVBPF_HIDDEN int evbpf__uelf_open(const char *path, struct evbpf_uelf *f);
+EVBPF_HIDDEN void evbpf__uelf_close(struct evbpf_uelf *f);
+EVBPF_HIDDEN const char *evbpf__uelf_sec_name(const struct evbpf_uelf *f, const Elf64_Shdr *sh);
+EVBPF_HIDDEN const Elf64_Shdr *evbpf__uelf_find_sec(const struct evbpf_uelf *f, const char *name);
+/* The section's bytes, or NULL (SHT_NOBITS, or out of the file). */
+EVBPF_HIDDEN const uint8_t *evbpf__uelf_sec_data(const struct evbpf_uelf *f, const Elf64_Shdr *sh);
+/* Virtual address to file offset through the PT_LOAD segment holding it
+ * (an executable one when exec is set); -ENOENT with a message. */
+EVBPF_HIDDEN int evbpf__uelf_vaddr_to_off(const struct evbpf_uelf *f, uint64_t addr, bool exec,
+					  uint64_t *offp);
+/* Every defined function symbol of .symtab, then .dynsym; a non-zero
+ * return from fn stops the walk and is returned. */
+typedef int (*evbpf__uelf_sym_fn)(void *ctx, const char *name, uint64_t addr);
+EVBPF_HIDDEN int evbpf__uelf_for_each_func(const struct evbpf_uelf *f, evbpf__uelf_sym_fn fn,
+					   void *ctx);
+/* Shell-style glob: '*' any run of characters, '?' any one character. */
+EVBPF_HIDDEN bool evbpf__glob_match(const char *str, const char *pat);
+
+/* core/usdt_spec.c: .note.stapsdt and x86-64 argument specs, encoded in
+ * the layout of libbpf's <bpf/usdt.bpf.h> (struct __bpf_usdt_spec). */
+#define EVBPF_USDT_MAX_ARGS 12
+#define EVBPF_USDT_SPEC_SIZE 208
+enum evbpf_usdt_arg_type {
+	EVBPF_USDT_ARG_CONST = 0,
+	EVBPF_USDT_ARG_REG = 1,
+	EVBPF_USDT_ARG_REG_DEREF = 2,
+};
+struct evbpf_usdt_arg {
+	enum evbpf_usdt_arg_type type;
+	uint64_t val_off; /* the constant, or the offset from the register */
+	int16_t reg_off;  /* offsetof(struct pt_regs, the register) */
+	bool is_signed;
+	int8_t bitshift;  /* 64 - 8 * size */
+};
+struct evbpf_usdt_spec {
+	struct evbpf_usdt_arg args[EVBPF_USDT_MAX_ARGS];
+	int arg_cnt;
+};
+struct evbpf_usdt_note {
+	uint64_t pc;   /* the probe site's address (adjusted for prelink) */
+	uint64_t base; /* .stapsdt.base as the note recorded it */
+	uint64_t sema; /* the semaphore's address, 0 for none */
+	const char *provider, *name, *args; /* point into the mapped file */
+};
+/* One "SIZE@OPERAND" of len characters; -EINVAL without a message. */
+EVBPF_HIDDEN int evbpf__usdt_parse_arg(const char *s, size_t len, struct evbpf_usdt_arg *arg);
+/* A whole space-separated spec; -errno with a message naming the argument. */
+EVBPF_HIDDEN int evbpf__usdt_parse_args(const char *args, struct evbpf_usdt_spec *spec);
+EVBPF_HIDDEN void evbpf__usdt_spec_encode(const struct evbpf_usdt_spec *spec, uint64_t cookie,
+					  uint8_t out[EVBPF_USDT_SPEC_SIZE]);
+/* Every stapsdt note of f (malloc'd array; NULL and 0 when none). */
+EVBPF_HIDDEN int evbpf__usdt_notes(const struct evbpf_uelf *f, struct evbpf_usdt_note **notesp,
+				   size_t *nrp);
+
+/* core/attach_usdt.c: whether the kernel gives USDT programs a BPF cookie
+ * (bpf_get_attach_cookie and perf links, Linux 5.15); the LINUX_HAS_BPF_COOKIE
+ * kconfig extern has the same value, so the BPF side and the attach agree. */
+EVBPF_HIDDEN bool evbpf__has_bpf_cookie(void);
+/* The object's USDT spec-id allocator, shared with its USDT links; freed
+ * with its last user. */
+struct evbpf_usdt_ids;
+EVBPF_HIDDEN void evbpf__usdt_ids_put(struct evbpf_usdt_ids *ids);
+/* evbpf_program_attach() of usdt/PATH:PROVIDER:NAME. */
+EVBPF_HIDDEN int evbpf__attach_usdt_sec(struct evbpf_program *prog, struct evbpf_link **linkp);
+
+/* core/attach_multi.c: evbpf_program_attach() of the multi sections. */
+#define EVBPF_BPF_TRACE_KPROBE_MULTI 42
+#define EVBPF_BPF_TRACE_UPROBE_MULTI 48
+#define EVBPF_BPF_TRACE_KPROBE_SESSION 56
+#define EVBPF_BPF_TRACE_UPROBE_SESSION 57
+EVBPF_HIDDEN int evbpf__attach_kprobe_multi_sec(struct evbpf_program *prog,
+						struct evbpf_link **linkp);
+EVBPF_HIDDEN int evbpf__attach_uprobe_multi_sec(struct evbpf_program *prog,
+						struct evbpf_link **linkp);
 
 #endif /* EVBPF_CORE_INTERNAL_H */

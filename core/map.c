@@ -408,7 +408,10 @@ struct evbpf_map *evbpf__object_add_data_map(struct evbpf_object *obj, const cha
 	map->max_entries = 1;
 	map->map_flags = extra_flags;
 	map->init_size = size;
-	map->init_data = calloc(1, size ? size : 1);
+	/* Rounded up so that a skeleton's section struct, whose size is
+	 * the section's rounded up to its alignment (at most 16), can be
+	 * assigned as a whole before load. */
+	map->init_data = calloc(1, evbpf__roundup(size ? size : 1, 16));
 	if (!map->init_data)
 		return NULL; /* counted in obj->maps: released with the object */
 	if (obj->btf) {
@@ -677,6 +680,7 @@ int evbpf__map_fill_slots(struct evbpf_map *map)
 void evbpf__map_release(struct evbpf_map *map)
 {
 	evbpf__arena_release(map);
+	evbpf__map_munmap(map);
 	evbpf__close_fd(&map->fd);
 	evbpf__struct_ops_free(map);
 	free(map->name);
@@ -834,7 +838,7 @@ EVBPF_API int evbpf_map_lookup(const struct evbpf_map *map, const void *key, voi
 		return err;
 	if (!value)
 		return evbpf__err(-EINVAL, "map '%s': lookup: NULL value", map->name);
-	return evbpf__bpf_map_lookup(map->fd, key, value, 0);
+	return evbpf__map_elem_result(map, "lookup", evbpf__bpf_map_lookup(map->fd, key, value, 0));
 }
 
 EVBPF_API int evbpf_map_update(const struct evbpf_map *map, const void *key, const void *value,
@@ -846,7 +850,8 @@ EVBPF_API int evbpf_map_update(const struct evbpf_map *map, const void *key, con
 		return err;
 	if (!value)
 		return evbpf__err(-EINVAL, "map '%s': update: NULL value", map->name);
-	return evbpf__bpf_map_update(map->fd, key, value, flags);
+	return evbpf__map_elem_result(map, "update",
+				      evbpf__bpf_map_update(map->fd, key, value, flags));
 }
 
 static int elem_cmd(enum bpf_cmd cmd, int fd, const void *key, void *value, void *next)
@@ -869,7 +874,8 @@ EVBPF_API int evbpf_map_delete(const struct evbpf_map *map, const void *key)
 
 	if (err)
 		return err;
-	return elem_cmd(BPF_MAP_DELETE_ELEM, map->fd, key, NULL, NULL);
+	return evbpf__map_elem_result(map, "delete",
+				      elem_cmd(BPF_MAP_DELETE_ELEM, map->fd, key, NULL, NULL));
 }
 
 EVBPF_API int evbpf_map_next_key(const struct evbpf_map *map, const void *key, void *next_key)
@@ -883,7 +889,8 @@ EVBPF_API int evbpf_map_next_key(const struct evbpf_map *map, const void *key, v
 		return err;
 	if (!next_key)
 		return evbpf__err(-EINVAL, "map '%s': next_key: NULL next_key", map->name);
-	return elem_cmd(BPF_MAP_GET_NEXT_KEY, map->fd, key, NULL, next_key);
+	return evbpf__map_elem_result(map, "next_key",
+				      elem_cmd(BPF_MAP_GET_NEXT_KEY, map->fd, key, NULL, next_key));
 }
 
 EVBPF_API int evbpf_map_lookup_and_delete(const struct evbpf_map *map, const void *key,
@@ -893,7 +900,9 @@ EVBPF_API int evbpf_map_lookup_and_delete(const struct evbpf_map *map, const voi
 
 	if (err)
 		return err;
-	return elem_cmd(BPF_MAP_LOOKUP_AND_DELETE_ELEM, map->fd, key, value, NULL);
+	return evbpf__map_elem_result(map, "lookup_and_delete",
+				      elem_cmd(BPF_MAP_LOOKUP_AND_DELETE_ELEM, map->fd, key, value,
+					       NULL));
 }
 
 /* ------------------------------------------------------- standalone maps */

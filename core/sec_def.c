@@ -31,6 +31,10 @@ enum {
 	AT_CGROUP_UNIX_GETSOCKNAME = 53,
 	AT_NETKIT_PRIMARY = 54,
 	AT_NETKIT_PEER = 55,
+	AT_KPROBE_MULTI = EVBPF_BPF_TRACE_KPROBE_MULTI,
+	AT_UPROBE_MULTI = EVBPF_BPF_TRACE_UPROBE_MULTI,
+	AT_KPROBE_SESSION = EVBPF_BPF_TRACE_KPROBE_SESSION,
+	AT_UPROBE_SESSION = EVBPF_BPF_TRACE_UPROBE_SESSION,
 };
 #define PT_NETFILTER 32
 
@@ -52,13 +56,24 @@ static const struct evbpf_sec_def sec_defs[] = {
 	DEF("kretprobe", KPROBE, 0, false, RET, KPROBE),
 	DEF("ksyscall/", KPROBE, 0, false, 0, KPROBE),
 	DEF("kretsyscall/", KPROBE, 0, false, RET, KPROBE),
-	DEF("kprobe.multi/", KPROBE, BPF_TRACE_KPROBE_MULTI, true, 0, KPROBE),
-	DEF("kretprobe.multi/", KPROBE, BPF_TRACE_KPROBE_MULTI, true, RET, KPROBE),
+	/* Multi-attach: a glob or list after the '/', or none for
+	 * evbpf_program_attach_kprobe_multi() / _uprobe_multi(). */
+	DEF("kprobe.multi", KPROBE, AT_KPROBE_MULTI, true, SLASH_OK, KPROBE_MULTI),
+	DEF("kretprobe.multi", KPROBE, AT_KPROBE_MULTI, true, SLASH_OK | RET, KPROBE_MULTI),
+	DEF("kprobe.session", KPROBE, AT_KPROBE_SESSION, true, SLASH_OK, KPROBE_MULTI),
+	DEF("uprobe.multi", KPROBE, AT_UPROBE_MULTI, true, SLASH_OK, UPROBE_MULTI),
+	DEF("uretprobe.multi", KPROBE, AT_UPROBE_MULTI, true, SLASH_OK | RET, UPROBE_MULTI),
+	DEF("uprobe.multi.s", KPROBE, AT_UPROBE_MULTI, true, SLASH_OK | SLEEP, UPROBE_MULTI),
+	DEF("uretprobe.multi.s", KPROBE, AT_UPROBE_MULTI, true, SLASH_OK | SLEEP | RET,
+	    UPROBE_MULTI),
+	DEF("uprobe.session", KPROBE, AT_UPROBE_SESSION, true, SLASH_OK, UPROBE_MULTI),
+	DEF("uprobe.session.s", KPROBE, AT_UPROBE_SESSION, true, SLASH_OK | SLEEP, UPROBE_MULTI),
 	DEF("uprobe", KPROBE, 0, false, SLASH_OK, UPROBE),
 	DEF("uretprobe", KPROBE, 0, false, SLASH_OK | RET, UPROBE),
 	DEF("uprobe.s", KPROBE, 0, false, SLASH_OK | SLEEP, UPROBE),
 	DEF("uretprobe.s", KPROBE, 0, false, SLASH_OK | SLEEP | RET, UPROBE),
-	DEF("usdt", KPROBE, 0, false, SLASH_OK, UPROBE),
+	DEF("usdt", KPROBE, 0, false, SLASH_OK, USDT),
+	DEF("usdt.s", KPROBE, 0, false, SLASH_OK | SLEEP, USDT),
 	DEF("tc/ingress", SCHED_CLS, AT_TCX_INGRESS, true, 0, NONE),
 	DEF("tc/egress", SCHED_CLS, AT_TCX_EGRESS, true, 0, NONE),
 	DEF("tcx/ingress", SCHED_CLS, AT_TCX_INGRESS, true, 0, NONE),

@@ -5,10 +5,12 @@
 extern const struct tool_cmd tool_cmd_run;
 extern const struct tool_cmd tool_cmd_btf;
 extern const struct tool_cmd tool_cmd_probe;
+extern const struct tool_cmd tool_cmd_gen;
 
 const struct tool_cmd *const tool_extra_cmds[] = {
     &tool_cmd_run,
     &tool_cmd_btf,
     &tool_cmd_probe,
+    &tool_cmd_gen,
     NULL,
 };

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cgroup-skb: count the packets and bytes arriving at the sockets of a
- * cgroup (v2). Opens cgroup_skb.bpf.o, finds the program `ingress_filter`,
- * loads it, attaches it to the cgroup and prints the counters from the
- * `ingress_stats` map until the duration ends or SIGINT/SIGTERM arrives.
+ * cgroup (v2). Opens cgroup_skb.bpf.o through its skeleton (embedded in
+ * cgroup_skb.skel.h), loads it, attaches `ingress_filter` to the cgroup and
+ * prints the counters from the `ingress_stats` map until the duration ends
+ * or SIGINT/SIGTERM arrives.
  *
- *   cgroup-skb [--cgroup DIR] [--object FILE] [--interval SEC] [--duration SEC]
+ *   cgroup-skb [--cgroup DIR] [--interval SEC] [--duration SEC]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,9 +21,7 @@
 
 #include <evbpf/evbpf.h>
 
-#ifndef CGROUP_SKB_OBJECT
-#define CGROUP_SKB_OBJECT "cgroup_skb.bpf.o"
-#endif
+#include "cgroup_skb.skel.h"
 
 struct traffic {
 	uint64_t packets;
@@ -39,14 +38,10 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: cgroup-skb [--cgroup DIR] [--object FILE] [--interval SEC] "
-	        "[--duration SEC]\n"
-	        "  --cgroup    cgroup v2 directory (default /sys/fs/cgroup/unified)\n"
-	        "  --object    BPF object (default %s)\n"
-	        "  --interval  seconds between reports (default 1)\n"
-	        "  --duration  stop after this many seconds (default: until Ctrl-C)\n",
-	        CGROUP_SKB_OBJECT);
+	fprintf(f, "usage: cgroup-skb [--cgroup DIR] [--interval SEC] [--duration SEC]\n"
+	           "  --cgroup    cgroup v2 directory (default /sys/fs/cgroup/unified)\n"
+	           "  --interval  seconds between reports (default 1)\n"
+	           "  --duration  stop after this many seconds (default: until Ctrl-C)\n");
 }
 
 static int report(const struct evbpf_map *stats)
@@ -68,25 +63,20 @@ static int report(const struct evbpf_map *stats)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"cgroup", required_argument, NULL, 'c'},   {"object", required_argument, NULL, 'o'},
-	    {"interval", required_argument, NULL, 'i'}, {"duration", required_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+	    {"cgroup", required_argument, NULL, 'c'},   {"interval", required_argument, NULL, 'i'},
+	    {"duration", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	const char *cgroup = "/sys/fs/cgroup/unified", *object = CGROUP_SKB_OBJECT;
+	const char *cgroup = "/sys/fs/cgroup/unified";
 	double interval = 1, duration = -1, elapsed = 0;
-	struct evbpf_object *obj = NULL;
-	struct evbpf_program *prog;
-	struct evbpf_map *stats;
+	struct cgroup_skb *skel = NULL;
 	struct evbpf_link *link = NULL;
 	int opt, cg_fd = -1, err = 1;
 
-	while ((opt = getopt_long(argc, argv, "c:o:i:d:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:i:d:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			cgroup = optarg;
-			break;
-		case 'o':
-			object = optarg;
 			break;
 		case 'i':
 			interval = atof(optarg);
@@ -107,20 +97,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	if (evbpf_object_open_file(object, NULL, &obj)) {
-		fprintf(stderr, "cgroup-skb: open %s: %s\n", object, evbpf_errmsg());
-		return 1;
-	}
-	prog = evbpf_object_find_program(obj, "ingress_filter");
-	stats = evbpf_object_find_map(obj, "ingress_stats");
-	if (!prog || !stats) {
-		fprintf(stderr,
-		        "cgroup-skb: %s has no program 'ingress_filter' or map "
-		        "'ingress_stats'\n",
-		        object);
-		goto out;
-	}
-	if (evbpf_program_load(prog)) {
+	if (cgroup_skb__open_and_load(&skel)) {
 		fprintf(stderr, "cgroup-skb: load: %s\n", evbpf_errmsg());
 		goto out;
 	}
@@ -129,7 +106,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cgroup-skb: open cgroup %s: %s\n", cgroup, strerror(errno));
 		goto out;
 	}
-	if (evbpf_program_attach_cgroup(prog, cg_fd, &link)) {
+	if (evbpf_program_attach_cgroup(skel->progs.ingress_filter, cg_fd, &link)) {
 		fprintf(stderr, "cgroup-skb: attach to %s: %s\n", cgroup, evbpf_errmsg());
 		goto out;
 	}
@@ -146,7 +123,7 @@ int main(int argc, char **argv)
 		while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !stop)
 			;
 		elapsed += step;
-		if (report(stats))
+		if (report(skel->maps.ingress_stats))
 			goto out;
 	}
 	err = 0;
@@ -155,6 +132,6 @@ out:
 	evbpf_link_destroy(link);
 	if (cg_fd >= 0)
 		close(cg_fd);
-	evbpf_object_close(obj);
+	cgroup_skb__destroy(skel);
 	return err;
 }

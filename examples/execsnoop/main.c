@@ -4,7 +4,10 @@
  * process lived, from two tracepoints feeding one ring buffer consumed on a
  * libuv loop. Runs until Ctrl-C, --duration seconds or --count events.
  *
- *   sudo ./execsnoop [--duration S] [--count N] [--comm NAME] [--object FILE]
+ *   sudo ./execsnoop [--duration S] [--count N] [--comm NAME]
+ *
+ * The BPF object is embedded through its skeleton (execsnoop.skel.h, made
+ * by evbpf_bpf_skeleton() in CMake): no path and no map name at run time.
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,10 +26,7 @@
 #include <evbpf/uv.h>
 
 #include "execsnoop.h"
-
-#ifndef EXAMPLE_BPF_OBJ
-#define EXAMPLE_BPF_OBJ "execsnoop.bpf.o"
-#endif
+#include "execsnoop.skel.h"
 
 struct app {
 	uv_loop_t *loop;
@@ -38,30 +38,8 @@ struct app {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: execsnoop [--duration S] [--count N] [--comm NAME] [--object FILE]\n"
+	fprintf(f, "usage: execsnoop [--duration S] [--count N] [--comm NAME]\n"
 	           "Print every exec and process exit until Ctrl-C (needs root).\n");
-}
-
-/* The BPF object: --object, else next to the executable, else where the
- * build put it. */
-static const char *find_object(const char *arg, char *buf, size_t size)
-{
-	ssize_t n;
-	char *slash;
-
-	if (arg)
-		return arg;
-	n = readlink("/proc/self/exe", buf, size - 1);
-	if (n > 0) {
-		buf[n] = '\0';
-		slash = strrchr(buf, '/');
-		if (slash && (size_t)(slash - buf) + sizeof("/execsnoop.bpf.o") <= size) {
-			strcpy(slash, "/execsnoop.bpf.o");
-			if (access(buf, R_OK) == 0)
-				return buf;
-		}
-	}
-	return EXAMPLE_BPF_OBJ;
 }
 
 static int dir_exists(const char *path)
@@ -150,16 +128,10 @@ static void close_handle(uv_handle_t *h, void *arg)
 int main(int argc, char **argv)
 {
 	struct app app = {0};
-	const char *object_arg = NULL;
-	char pathbuf[PATH_MAX];
 	double duration = 0;
-	struct evbpf_object *obj = NULL;
-	struct evbpf_link *links[8] = {0};
+	struct execsnoop *skel = NULL;
 	struct evbpf_ringbuf *rb = NULL;
 	struct evbpf_reactor *reactor = NULL;
-	struct evbpf_program *prog = NULL;
-	struct evbpf_map *map;
-	size_t nr_links = 0;
 	uv_loop_t loop;
 	int err, ret = 1;
 
@@ -178,9 +150,6 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--comm") && v) {
 			app.comm = v;
 			i++;
-		} else if (!strcmp(argv[i], "--object") && v) {
-			object_arg = v;
-			i++;
 		} else {
 			usage(stderr);
 			return 1;
@@ -190,26 +159,20 @@ int main(int argc, char **argv)
 	/* One line per event even through a pipe. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	err = evbpf_object_open_file(find_object(object_arg, pathbuf, sizeof(pathbuf)), NULL, &obj);
-	if (!err)
-		err = evbpf_object_load(obj);
+	err = execsnoop__open_and_load(&skel);
 	if (err) {
 		fprintf(stderr, "execsnoop: loading the BPF object: %s\n", evbpf_errmsg());
 		goto out;
 	}
 	uv_loop_init(&loop);
 	app.loop = &loop;
-	map = evbpf_object_find_map(obj, "exec_events");
 	err = evbpf_uv_reactor_new(&loop, &reactor);
 	if (!err)
-		err = evbpf_ringbuf_new(map, on_event, &app, &rb);
+		err = evbpf_ringbuf_new(skel->maps.exec_events, on_event, &app, &rb);
 	if (!err)
 		err = evbpf_ringbuf_start(rb, reactor);
-	while (!err && (prog = evbpf_object_next_program(obj, prog)) && nr_links < 8) {
-		err = evbpf_program_attach(prog, &links[nr_links]);
-		if (!err)
-			nr_links++;
-	}
+	if (!err)
+		err = execsnoop__attach(skel); /* both tracepoints, by section */
 	if (err) {
 		fprintf(stderr, "execsnoop: %s\n", evbpf_errmsg());
 		goto out_loop;
@@ -229,8 +192,7 @@ int main(int argc, char **argv)
 	ret = 0;
 
 out_loop:
-	for (size_t i = 0; i < nr_links; i++)
-		evbpf_link_destroy(links[i]);
+	execsnoop__detach(skel);
 	evbpf_ringbuf_free(rb);
 	evbpf_reactor_free(reactor);
 	/* Close what is left (our signal and timer handles, and the
@@ -240,6 +202,6 @@ out_loop:
 	if (uv_loop_close(&loop))
 		fprintf(stderr, "execsnoop: the loop did not close cleanly\n");
 out:
-	evbpf_object_close(obj);
+	execsnoop__destroy(skel);
 	return ret;
 }

@@ -11,6 +11,8 @@
  *
  *   sudo ./metrics-server [--port P] [--interval MS] [--duration S]
  *   curl http://127.0.0.1:9464/metrics
+ *
+ * The BPF object comes embedded in its skeleton (metrics_server.skel.h).
  */
 #include <errno.h>
 #include <limits.h>
@@ -27,9 +29,7 @@
 
 #include "metrics-server.h"
 
-#ifndef EXAMPLE_BPF_OBJ
-#define EXAMPLE_BPF_OBJ "metrics-server.bpf.o"
-#endif
+#include "metrics_server.skel.h"
 
 #define MAX_REQUEST 8192
 
@@ -314,23 +314,6 @@ static void close_handle(uv_handle_t *h, void *arg)
 		uv_close(h, h->type == UV_TCP && h->data != arg ? on_client_closed : NULL);
 }
 
-static const char *object_path(char *buf, size_t size)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
-	char *slash;
-
-	if (n > 0) {
-		buf[n] = '\0';
-		slash = strrchr(buf, '/');
-		if (slash && (size_t)(slash - buf) + sizeof("/metrics-server.bpf.o") <= size) {
-			strcpy(slash, "/metrics-server.bpf.o");
-			if (access(buf, R_OK) == 0)
-				return buf;
-		}
-	}
-	return EXAMPLE_BPF_OBJ;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: metrics-server [--port P] [--interval MS] [--duration S]\n"
@@ -343,13 +326,11 @@ int main(int argc, char **argv)
 	struct server srv = {0};
 	struct evbpf_mappoll_opts popts = {
 	    .sz = sizeof(popts), .interval_ms = 1000, .flags = EVBPF_MAPPOLL_OFFLOOP};
-	struct evbpf_object *obj = NULL;
-	struct evbpf_link *link = NULL;
+	struct metrics_server *skel = NULL;
 	struct evbpf_mappoll *poll = NULL;
 	struct evbpf_reactor *reactor = NULL;
 	struct sockaddr_in addr;
 	int namelen = sizeof(addr);
-	char pathbuf[PATH_MAX];
 	double duration = 0;
 	int port = 9464, err, ret = 1;
 	uv_loop_t loop;
@@ -377,11 +358,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 
-	err = evbpf_object_open_file(object_path(pathbuf, sizeof(pathbuf)), NULL, &obj);
+	err = metrics_server__open_and_load(&skel);
 	if (!err)
-		err = evbpf_object_load(obj);
-	if (!err)
-		err = evbpf_program_attach(evbpf_object_find_program(obj, "count_syscalls"), &link);
+		err = metrics_server__attach(skel); /* raw_tp/sys_enter */
 	if (err) {
 		fprintf(stderr, "metrics-server: %s\n", evbpf_errmsg());
 		goto out;
@@ -391,8 +370,7 @@ int main(int argc, char **argv)
 	srv.loop = &loop;
 	err = evbpf_uv_reactor_new(&loop, &reactor);
 	if (!err)
-		err = evbpf_mappoll_new(evbpf_object_find_map(obj, "syscalls"), on_snapshot, &srv,
-		                        &popts, &poll);
+		err = evbpf_mappoll_new(skel->maps.syscalls, on_snapshot, &srv, &popts, &poll);
 	if (!err)
 		err = evbpf_mappoll_start(poll, reactor);
 	if (err) {
@@ -437,7 +415,6 @@ out_loop:
 		fprintf(stderr, "metrics-server: the loop did not close cleanly\n");
 	free(srv.procs);
 out:
-	evbpf_link_destroy(link);
-	evbpf_object_close(obj);
+	metrics_server__destroy(skel);
 	return ret;
 }

@@ -9,6 +9,7 @@
  *   sudo ./netagent [IFNAME] [--port P] [--sample N] [--duration S] [--quiet]
  *
  * IFNAME defaults to lo; --port 0 picks a free port (printed at start).
+ * The BPF object comes embedded in its skeleton (netagent.skel.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,10 +29,7 @@
 #include <evbpf/ev.h>
 
 #include "netagent.h"
-
-#ifndef EXAMPLE_BPF_OBJ
-#define EXAMPLE_BPF_OBJ "netagent.bpf.o"
-#endif
+#include "netagent.skel.h"
 
 static const char *const class_names[NETAGENT_NR_CLASSES] = {
     [NETAGENT_TCP] = "tcp",           [NETAGENT_UDP] = "udp",       [NETAGENT_ICMP] = "icmp",
@@ -64,23 +62,6 @@ static void usage(FILE *f)
 	fprintf(f, "usage: netagent [IFNAME] [--port P] [--sample N] [--duration S] [--quiet]\n"
 	           "Count packets per protocol on IFNAME (default lo) with XDP and serve the\n"
 	           "counters on 127.0.0.1:P (default 7070). Needs root.\n");
-}
-
-static const char *object_path(char *buf, size_t size)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
-	char *slash;
-
-	if (n > 0) {
-		buf[n] = '\0';
-		slash = strrchr(buf, '/');
-		if (slash && (size_t)(slash - buf) + sizeof("/netagent.bpf.o") <= size) {
-			strcpy(slash, "/netagent.bpf.o");
-			if (access(buf, R_OK) == 0)
-				return buf;
-		}
-	}
-	return EXAMPLE_BPF_OBJ;
 }
 
 /* Sum a class over every CPU's slot of the per-CPU array. */
@@ -266,11 +247,10 @@ static int listen_local(int port, int *portp)
 int main(int argc, char **argv)
 {
 	struct agent a = {.ifname = "lo"};
-	struct evbpf_object *obj = NULL;
+	struct netagent *skel = NULL;
 	struct evbpf_perfbuf *pb = NULL;
 	struct evbpf_reactor *reactor = NULL;
 	struct evbpf_link *link = NULL;
-	char pathbuf[PATH_MAX];
 	uint32_t sample_every = 1;
 	double duration = 0;
 	int port = 7070, lfd = -1, ifindex, err, ret = 1;
@@ -307,27 +287,24 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	err = evbpf_object_open_file(object_path(pathbuf, sizeof(pathbuf)), NULL, &obj);
-	if (!err)
-		err = evbpf_object_set_global(obj, "sample_every", &sample_every,
-		                              sizeof(sample_every));
-	if (!err)
-		err = evbpf_object_load(obj);
+	err = netagent__open(&skel);
+	if (!err) {
+		skel->rodata->sample_every = sample_every; /* before load: .rodata */
+		err = netagent__load(skel);
+	}
 	if (err) {
 		fprintf(stderr, "netagent: loading the BPF object: %s\n", evbpf_errmsg());
 		goto out;
 	}
-	a.counters = evbpf_object_find_map(obj, "counters");
+	a.counters = skel->maps.counters;
 	a.loop = ev_default_loop(EVFLAG_AUTO);
 	err = evbpf_ev_reactor_new(a.loop, &reactor);
 	if (!err)
-		err = evbpf_perfbuf_new(evbpf_object_find_map(obj, "flows"), 8, on_flow, on_lost,
-		                        &a, &pb);
+		err = evbpf_perfbuf_new(skel->maps.flows, 8, on_flow, on_lost, &a, &pb);
 	if (!err)
 		err = evbpf_perfbuf_start(pb, reactor);
 	if (!err)
-		err = evbpf_program_attach_xdp(evbpf_object_find_program(obj, "netagent_xdp"),
-		                               ifindex, 0, &link);
+		err = evbpf_program_attach_xdp(skel->progs.netagent_xdp, ifindex, 0, &link);
 	if (err) {
 		fprintf(stderr, "netagent: %s\n", evbpf_errmsg());
 		goto out;
@@ -368,6 +345,6 @@ out:
 	evbpf_link_destroy(link);
 	evbpf_perfbuf_free(pb);
 	evbpf_reactor_free(reactor);
-	evbpf_object_close(obj);
+	netagent__destroy(skel);
 	return ret;
 }

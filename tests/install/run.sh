@@ -41,4 +41,38 @@ if pkg-config --exists evbpf-uv; then
 	make -s -C "$tmp/pc" -f "$src/Makefile" VPATH="$src" consumer_pc_uv
 	LD_LIBRARY_PATH=$libdir "$tmp/pc/consumer_pc_uv" "$fixture"
 fi
+# From an empty directory to events on a libuv loop, with only the installed
+# package: evbpf_bpf_skeleton() builds the BPF C (against a generated
+# vmlinux.h) and its skeleton, and the program uses nothing else.
+skip=0
+if [ -f "$libdir/cmake/evbpf/evbpfBpf.cmake" ] && pkg-config --exists evbpf-uv &&
+	command -v clang >/dev/null; then
+	echo "== evbpf_bpf_skeleton() consumer"
+	mkdir "$tmp/app-src"
+	cp "$(dirname "$src")/skeleton-app/"* "$tmp/app-src/"
+	cmake -S "$tmp/app-src" -B "$tmp/app" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
+	cmake --build "$tmp/app" >"$tmp/app.log" 2>&1 || { cat "$tmp/app.log"; exit 1; }
+	# Without a warning from the skeleton (or anything else) in its build.
+	if grep -i "warning" "$tmp/app.log"; then
+		echo "warnings building the skeleton consumer" >&2
+		exit 1
+	fi
+	test -f "$tmp/app/app.skel.h" && test -f "$tmp/app/evbpf-vmlinux/vmlinux.h"
+	rc=0
+	LD_LIBRARY_PATH=$libdir "$tmp/app/app" || rc=$?
+	if [ "$rc" = 77 ]; then
+		if [ "${EVBPF_REQUIRE_KERNEL:-0}" != 0 ]; then
+			echo "kernel required (EVBPF_REQUIRE_KERNEL=1)" >&2
+			exit 1
+		fi
+		skip=1
+	elif [ "$rc" != 0 ]; then
+		echo "skeleton consumer failed ($rc)" >&2
+		exit 1
+	fi
+else
+	echo "SKIP: no installed evbpfBpf.cmake, libuv backend or clang" >&2
+	skip=1
+fi
 echo "install consumer: ok"
+[ "$skip" = 0 ] || exit 77

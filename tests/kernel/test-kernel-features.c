@@ -48,8 +48,12 @@ static const struct expect expectations[] = {
 	{EVBPF_FEATURE_CGROUP_LINK, V(5, 7), 1},
 	{EVBPF_FEATURE_TCX, V(6, 6), 1},
 	{EVBPF_FEATURE_SOCKMAP_LINK, V(6, 10), 1},
+	{EVBPF_FEATURE_MAP_BATCH, V(5, 6), 1},
+	{EVBPF_FEATURE_ENABLE_STATS, V(5, 8), 1},
 	{EVBPF_FEATURE_KPROBE_MULTI, V(5, 18), 0},
 	{EVBPF_FEATURE_UPROBE_MULTI, V(6, 6), 0},
+	{EVBPF_FEATURE_KPROBE_SESSION, V(6, 10), 0},
+	{EVBPF_FEATURE_UPROBE_SESSION, V(6, 13), 0},
 	{EVBPF_FEATURE_TRAMPOLINE, V(5, 5), 0},
 	{EVBPF_FEATURE_KPROBE_PMU, V(4, 17), 0},
 	{EVBPF_FEATURE_UPROBE_PMU, V(4, 17), 0},
@@ -108,6 +112,22 @@ static void test_files(void **st)
 		assert_non_null(strstr(evbpf_errmsg(), "kprobe"));
 }
 
+/* Sessions are multi-probe links of another attach type: no kernel has
+ * the session without the multi-probe it is built on. */
+static void test_sessions_imply_multi(void **st)
+{
+	(void)st;
+	REQUIRE_KERNEL();
+	if (evbpf_probe_feature(EVBPF_FEATURE_KPROBE_SESSION) == 1)
+		assert_int_equal(evbpf_probe_feature(EVBPF_FEATURE_KPROBE_MULTI), 1);
+	if (evbpf_probe_feature(EVBPF_FEATURE_UPROBE_SESSION) == 1)
+		assert_int_equal(evbpf_probe_feature(EVBPF_FEATURE_UPROBE_MULTI), 1);
+	if (evbpf_probe_feature(EVBPF_FEATURE_KPROBE_MULTI) == 0) {
+		assert_int_equal(evbpf_probe_feature(EVBPF_FEATURE_KPROBE_SESSION), 0);
+		assert_non_null(strstr(evbpf_errmsg(), "kprobe_session"));
+	}
+}
+
 /* Answers are stable, cached, and say why when absent. */
 static void test_cache_and_names(void **st)
 {
@@ -132,6 +152,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_sessions_imply_multi),
 		cmocka_unit_test(test_cache_and_names),
 	};
 

@@ -28,7 +28,7 @@ test('the process exits by itself once every consumer is closed', () => {
     obj.programs.ring_emit.testRun({ data: PACKET, repeat: 10 });
     obj.programs.perf_emit.testRun({ data: PACKET, repeat: 10 });
     process.on('exit', () => console.log(n, p));
-  `, { timeout: 20000 }), 'close');
+  `, { timeout: 120000 }), 'close');
   assert.deepEqual(out, ['10 10']);
 });
 
@@ -46,7 +46,7 @@ test('an active consumer keeps the process alive; paused or unref()d ones do not
     rb.pause(); pm.pause();
     setTimeout(() => console.log('timer ran'), 5000).unref();
     process.on('exit', () => console.log('exit', rb.closed, pm.closed));
-  `, { timeout: 3000 }), 'paused');
+  `), 'paused');
   assert.deepEqual(out, ['exit false false']);
   // unref(): still delivering while something else keeps the loop going.
   out = ok(runChild(`${PRELUDE}
@@ -55,7 +55,7 @@ test('an active consumer keeps the process alive; paused or unref()d ones do not
     obj.programs.ring_emit.testRun({ data: PACKET, repeat: 5 });
     setTimeout(() => console.log('delivered', n), 100);
     process.on('exit', () => console.log('exit', rb.closed));
-  `, { timeout: 3000 }), 'unref');
+  `), 'unref');
   assert.deepEqual(out, ['delivered 5', 'exit false']);
 });
 
@@ -67,7 +67,7 @@ test('exit with consumers still open: no crash (process.exit and a natural end)'
       const pm = evbpf.pollMap(obj.maps.counts, { intervalMs: 1 }, () => {});
       obj.programs.ring_emit.testRun({ data: PACKET, repeat: 3 });
       setTimeout(() => { console.log('ending'); ${end}; }, 20);
-    `, { timeout: 5000 }), end);
+    `), end);
     assert.deepEqual(out, ['ending']);
   }
 });
@@ -107,7 +107,7 @@ test('workers: each on its own loop; a worker ending with consumers open leaks n
       const before = fds();
       round((second) => console.log(first, second, fds() - before));
     });
-  `, { timeout: 30000 }), 'workers');
+  `, { timeout: 120000 }), 'workers');
   assert.deepEqual(out, ['100,100,100 100,100,100 0']);
 });
 
@@ -131,7 +131,7 @@ test('no fd leaks: open, consume and close many times', () => {
       await new Promise((r) => setImmediate(r));
       console.log('fds', fds() - start);
     })();
-  `, { timeout: 30000 }), 'fds');
+  `, { timeout: 120000 }), 'fds');
   assert.deepEqual(out, ['fds 0']);
 });
 
@@ -161,7 +161,7 @@ test('1 M ring buffer records: nothing lost, in order, clean exit', () => {
       produced += CHUNK;
     }
     produce();
-  `, { timeout: 120000 }), '1M');
+  `, { timeout: 300000 }), '1M');
   const r = JSON.parse(out[0]);
   assert.equal(r.got, 1000000);
   assert.equal(r.bad, 0, 'every record in sequence');
