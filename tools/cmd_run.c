@@ -274,25 +274,24 @@ static void on_stop(void *ctx, enum run_stop_reason why, int arg)
 
 /* ------------------------------------------------------------ options */
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: evbpf run FILE.o [--backend uv|ev] [--duration S] [--count N]\n"
-	           "                        [--set NAME=VALUE]... [--map NAME:TYPE]...\n"
-	           "                        [--iface IFNAME] [--cgroup PATH] [-v]\n"
-	           "\n"
-	           "Load FILE.o, attach every program by its section name and print every\n"
-	           "ring buffer and perf event array record as a JSON line on stdout.\n"
-	           "\n"
-	           "  --backend uv|ev   event loop (default: uv when built in)\n"
-	           "  --duration S      stop after S seconds\n"
-	           "  --count N         stop after N records\n"
-	           "  --set NAME=VALUE  initial value of a global (parsed by its BTF type)\n"
-	           "  --map NAME:TYPE   decode map NAME's records as TYPE ('struct event',\n"
-	           "                    'u64', ... or 'hex'); by default the type is guessed\n"
-	           "  --iface IFNAME    where to attach XDP and tc programs\n"
-	           "  --cgroup PATH     where to attach cgroup programs\n"
-	           "  -v, --verbose     say on stderr what was attached, and 'ready'\n");
-}
+static const char run_help[] =
+	"usage: evbpf run FILE.o [--backend uv|ev] [--duration S] [--count N]\n"
+	"                        [--set NAME=VALUE]... [--map NAME:TYPE]...\n"
+	"                        [--iface IFNAME] [--cgroup PATH] [-v]\n"
+	"\n"
+	"Load FILE.o, attach every program by its section name and print every\n"
+	"ring buffer and perf event array record as a JSON line on stdout.\n"
+	"\n"
+	"  --backend uv|ev   event loop (default: uv when built in)\n"
+	"  --duration S      stop after S seconds\n"
+	"  --count N         stop after N records\n"
+	"  --set NAME=VALUE  initial value of a global (parsed by its BTF type)\n"
+	"  --map NAME:TYPE   decode map NAME's records as TYPE ('struct event',\n"
+	"                    'u64', ... or 'hex'); by default the type is guessed\n"
+	"  --iface IFNAME    where to attach XDP and tc programs\n"
+	"  --cgroup PATH     where to attach cgroup programs\n"
+	"  -v, --verbose     say on stderr what was attached, and 'ready'\n"
+	"  -h, --help        this text\n";
 
 static bool push(const char ***arr, size_t *n, const char *s)
 {
@@ -305,6 +304,18 @@ static bool push(const char ***arr, size_t *n, const char *s)
 	return true;
 }
 
+/* The options followed by a value; any other "-..." is unknown. */
+static bool takes_value(const char *a)
+{
+	static const char *const with_value[] = {"--backend", "--duration", "--count", "--set",
+						 "--map",     "--iface",    "--cgroup"};
+
+	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
+		if (!strcmp(a, with_value[i]))
+			return true;
+	return false;
+}
+
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	for (int i = 1; i < argc; i++) {
@@ -313,7 +324,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		char *end;
 
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
+			fputs(run_help, stdout);
 			return 1;
 		}
 		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
@@ -328,8 +339,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			o->path = a;
 			continue;
 		}
+		if (!takes_value(a)) {
+			run_fail("unknown option '%s' (see evbpf help run)", a);
+			return -1;
+		}
 		if (!v) {
-			run_fail("%s needs a value (see evbpf run --help)", a);
+			run_fail("%s needs a value (see evbpf help run)", a);
 			return -1;
 		}
 		i++;
@@ -360,12 +375,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		} else if (!strcmp(a, "--cgroup")) {
 			o->cgroup = v;
 		} else {
-			run_fail("unknown option '%s' (see evbpf run --help)", a);
+			run_fail("unknown option '%s' (see evbpf help run)", a);
 			return -1;
 		}
 	}
 	if (!o->path) {
-		usage(stderr);
+		run_fail("no object file given (see evbpf help run)");
 		return -1;
 	}
 	return 0;
@@ -717,5 +732,6 @@ const struct tool_cmd tool_cmd_run = {
     .name = "run",
     .usage = "run FILE.o [OPTIONS]      attach, stream ring/perf buffer records as JSON "
              "(run --help)",
+    .help = run_help,
     .run = run_cmd,
 };
