@@ -32,6 +32,7 @@
 #include "json_btf.h"
 #include "run.h"
 #include "run_loop.h"
+#include "run_view.h"
 #include "tool.h"
 
 #define RUN_TYPE_CACHE 16
@@ -74,6 +75,12 @@ struct run_opts {
 	const char **max_entries; /* --max-entries MAP=N */
 	size_t nr_max_entries;
 	bool strict;
+	const char **tables; /* --map NAME (no type): a table */
+	size_t nr_tables;
+	const char **hists; /* --hist NAME */
+	size_t nr_hists;
+	double interval; /* --interval S: seconds between tables */
+	uint32_t top;    /* --top N: 0 all */
 	bool verbose;
 };
 
@@ -90,6 +97,8 @@ struct run {
 	struct evbpf_reactor *reactor;
 	uint64_t records;
 	size_t nr_skipped; /* programs not attached (no target) */
+	struct run_view **views; /* --map NAME, then --hist NAME */
+	size_t nr_views;
 	bool done;
 	int write_errno; /* stdout failed: why */
 	struct jbuf line;
@@ -290,7 +299,8 @@ static const char run_help[] =
 	"usage: evbpf run FILE.o [--backend uv|ev] [--duration S] [--count N]\n"
 	"                        [--set NAME=VALUE]... [--map NAME:TYPE]...\n"
 	"                        [--iface IFNAME] [--cgroup PATH] [--prog NAME]...\n"
-	"                        [--skip NAME]... [--max-entries MAP=N]... [--strict] [-v]\n"
+	"                        [--skip NAME]... [--max-entries MAP=N]... [--strict]\n"
+	"                        [--map NAME]... [--hist NAME]... [--interval S] [--top N] [-v]\n"
 	"\n"
 	"Load FILE.o, attach every program by its section name and print every\n"
 	"ring buffer and perf event array record as a JSON line on stdout.\n"
@@ -301,6 +311,12 @@ static const char run_help[] =
 	"  --set NAME=VALUE  initial value of a global (parsed by its BTF type)\n"
 	"  --map NAME:TYPE   decode map NAME's records as TYPE ('struct event',\n"
 	"                    'u64', ... or 'hex'); by default the type is guessed\n"
+	"  --map NAME        print hash or array map NAME as a table every interval,\n"
+	"                    largest value first, keys and values decoded by BTF\n"
+	"  --hist NAME       print map NAME's log2 histograms (values of u32/u64\n"
+	"                    slots, one per key) every interval\n"
+	"  --interval S      seconds between tables and histograms (default 1)\n"
+	"  --top N           only the first N rows, or N histograms\n"
 	"  --iface IFNAME    where to attach XDP and tc programs\n"
 	"  --cgroup PATH     where to attach cgroup programs\n"
 	"  --prog NAME       load and attach only program NAME (repeatable)\n"
@@ -331,7 +347,8 @@ static bool takes_value(const char *a)
 {
 	static const char *const with_value[] = {
 	    "--backend", "--duration", "--count", "--set",        "--map",
-	    "--iface",   "--cgroup",   "--prog",  "--skip", "--max-entries"};
+	    "--iface",   "--cgroup",   "--prog",  "--skip", "--max-entries",
+	    "--hist",    "--interval", "--top"};
 
 	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
 		if (!strcmp(a, with_value[i]))
@@ -395,8 +412,31 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			if (!push(&o->sets, &o->nr_sets, v))
 				return -1;
 		} else if (!strcmp(a, "--map")) {
-			if (!push(&o->map_types, &o->nr_map_types, v))
+			bool typed = strchr(v, ':') != NULL;
+
+			if (!push(typed ? &o->map_types : &o->tables,
+			          typed ? &o->nr_map_types : &o->nr_tables, v))
 				return -1;
+		} else if (!strcmp(a, "--hist")) {
+			if (!push(&o->hists, &o->nr_hists, v))
+				return -1;
+		} else if (!strcmp(a, "--interval")) {
+			errno = 0;
+			o->interval = strtod(v, &end);
+			if (errno || *end || !(o->interval >= 0.01) || o->interval > 86400) {
+				run_fail("--interval %s: expected seconds, 0.01 to 86400", v);
+				return -1;
+			}
+		} else if (!strcmp(a, "--top")) {
+			unsigned long long n;
+
+			errno = 0;
+			n = strtoull(v, &end, 10);
+			if (errno || *end || !n || n > UINT32_MAX || v[0] == '-') {
+				run_fail("--top %s: expected a positive number", v);
+				return -1;
+			}
+			o->top = (uint32_t)n;
 		} else if (!strcmp(a, "--prog")) {
 			if (!push(&o->progs, &o->nr_progs, v))
 				return -1;
@@ -514,6 +554,47 @@ static void free_opts(struct run_opts *o)
 	free(o->progs);
 	free(o->skips);
 	free(o->max_entries);
+	free(o->tables);
+	free(o->hists);
+}
+
+/* --map NAME and --hist NAME, once the maps exist. */
+static int make_views(struct run *r)
+{
+	size_t n = r->opts.nr_tables + r->opts.nr_hists;
+	uint32_t interval_ms = (uint32_t)((r->opts.interval > 0 ? r->opts.interval : 1.0) * 1000.0 +
+	                                  0.5);
+	char msg[512];
+
+	r->views = calloc(n ? n : 1, sizeof(*r->views));
+	if (!r->views)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		bool hist = i >= r->opts.nr_tables;
+		const char *name = hist ? r->opts.hists[i - r->opts.nr_tables] : r->opts.tables[i];
+		int err = run_view_new(r->obj, name, hist, r->opts.top, interval_ms, msg,
+		                       sizeof(msg), &r->views[i]);
+
+		if (err) {
+			run_fail("%s", msg);
+			return err;
+		}
+		r->nr_views++;
+	}
+	return 0;
+}
+
+static int start_views(struct run *r)
+{
+	for (size_t i = 0; i < r->nr_views; i++) {
+		int err = run_view_start(r->views[i], r->reactor);
+
+		if (err) {
+			run_fail_lib(NULL, err);
+			return err;
+		}
+	}
+	return 0;
 }
 
 static bool listed(const char *const *names, size_t n, const char *name)
@@ -758,6 +839,11 @@ static void teardown(struct run *r, bool drain)
 		evbpf_ringbuf_free(r->maps[i].rb);
 		evbpf_perfbuf_free(r->maps[i].pb);
 	}
+	for (size_t i = 0; i < r->nr_views; i++)
+		run_view_free(r->views[i]);
+	free(r->views);
+	r->views = NULL;
+	r->nr_views = 0;
 	evbpf_reactor_free(r->reactor);
 	r->reactor = NULL;
 	if (r->loop)
@@ -832,6 +918,8 @@ static int run_cmd(int argc, char **argv)
 		run_fail_lib(r.opts.path, err);
 		goto out;
 	}
+	if (make_views(&r))
+		goto out;
 	if (r.opts.duration > 0) {
 		duration_ms = (uint64_t)(r.opts.duration * 1000.0 + 0.5);
 		if (!duration_ms)
@@ -842,11 +930,11 @@ static int run_cmd(int argc, char **argv)
 		run_fail("cannot set up the %s loop: %s", r.lops->name, evbpf_strerror(err));
 		goto out;
 	}
-	if (start_consumers(&r) || attach_all(&r))
+	if (start_consumers(&r) || start_views(&r) || attach_all(&r))
 		goto out;
 	for (size_t i = 0; i < r.nr_maps; i++)
 		nr_read += r.maps[i].rb || r.maps[i].pb;
-	if (!nr_read)
+	if (!nr_read && !r.nr_views)
 		fprintf(stderr, "evbpf: run: note: no ring buffer or perf event array to read\n");
 	if (r.opts.verbose)
 		fprintf(stderr, "evbpf: run: ready: %zu program(s) attached, %zu buffer(s) on %s\n",

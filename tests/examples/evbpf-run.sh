@@ -49,6 +49,10 @@ expect_error nomap "--max-entries nosuch=3: no map 'nosuch'" "$evbpf" run "$fx/r
 	--max-entries nosuch=3
 expect_error badmax "--max-entries sel_counts=x: expected a positive" "$evbpf" run \
 	"$fx/run_select.bpf.o" --max-entries sel_counts=x
+"$evbpf" run "$fx/run_hist.bpf.o" --top 0 >/dev/null 2>"$TMP/top0.err"
+[ $? = 2 ] || fail "--top 0: exit status is not 2"
+"$evbpf" run "$fx/run_hist.bpf.o" --interval 0 >/dev/null 2>"$TMP/int0.err"
+[ $? = 2 ] || fail "--interval 0: exit status is not 2"
 "$evbpf" run "$fx/run_reject.bpf.o" --count 1 >"$TMP/nocount.out" 2>"$TMP/nocount.err"
 [ $? = 2 ] || fail "--count without a buffer: exit status is not 2"
 [ "$(wc -l <"$TMP/nocount.err")" = 1 ] || fail "--count without a buffer: not one line"
@@ -156,6 +160,67 @@ grep -q 'skipping' "$TMP/sel-skip.err" && fail "sel-skip: a program was skipped 
 probe=evrun$$
 probe=${probe:0:15}
 cp /bin/true "$TMP/$probe"
+
+# --map NAME (a sorted, decoded table) and --hist NAME (log2 histograms) on
+# run_hist.bpf.o: exactly 3 execs of the probe, each a sample of 100 (log2
+# slot 6, "64 -> 127") for key 7. hist_run NAME ARGS...
+hist_run() {
+	local name=$1
+	shift
+	unshare -m sh -c '
+		if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
+			mount -t tracefs nodev /sys/kernel/tracing || exit 3
+		fi
+		evbpf=$1 obj=$2 probe=$3 err=$4
+		shift 4
+		"$evbpf" run "$obj" -v --set target_comm="${probe##*/}" --set sample=100 \
+			--set key_id=7 --interval 0.3 "$@" 2>"$err" &
+		pid=$!
+		for i in $(seq 1 100); do
+			grep -q "ready" "$err" && break
+			sleep 0.05
+		done
+		"$probe"; "$probe"; "$probe"
+		sleep 0.8
+		kill -INT $pid
+		wait $pid' sh "$evbpf" "$fx/run_hist.bpf.o" "$TMP/$probe" "$TMP/$name.err" "$@" \
+		>"$TMP/$name.out"
+	echo $? >"$TMP/$name.rc"
+	[ "$(cat "$TMP/$name.rc")" = 0 ] || fail "$name: exit status $(cat "$TMP/$name.rc")"
+}
+# last_block NAME MAP: the last complete printout of MAP in NAME.out.
+last_block() {
+	awk -v m="map '$2':" 'index($0, m) { buf = ""; on = 1 } on { buf = buf $0 "\n" }
+		on && /^$/ { last = buf; on = 0 } END { printf "%s", last }' "$TMP/$1.out"
+}
+hist_run views --map counts --hist hists --hist flat
+last_block views counts >"$TMP/counts.out"
+grep -qE "^[0-9]{2}:[0-9]{2}:[0-9]{2} map 'counts': 2 entries$" "$TMP/counts.out" ||
+	fail "--map counts: no header with a time and 2 entries"
+# Largest value first, keys decoded through BTF.
+[ "$(sed -n 3p "$TMP/counts.out" | tr -s ' ')" = ' {"id":7,"tag":"ab"} 3' ] ||
+	fail "--map counts: first row is not key 7 with 3"
+[ "$(sed -n 4p "$TMP/counts.out" | tr -s ' ')" = ' {"id":8,"tag":"ab"} 1' ] ||
+	fail "--map counts: second row is not key 8 with 1"
+bar='|\*{40}\|'
+last_block views hists >"$TMP/hists.out"
+grep -qx 'key = 7' "$TMP/hists.out" || fail "--hist hists: no 'key = 7'"
+grep -qE "^ +64 -> 127 +: 3 +$bar$" "$TMP/hists.out" || fail "--hist hists: slot 64 -> 127 is not 3"
+grep -qE '^ +0 -> 1 +: 0 +\| {40}\|$' "$TMP/hists.out" || fail "--hist hists: no empty 0 -> 1 row"
+[ "$(grep -c -- ' -> ' "$TMP/hists.out")" = 7 ] || fail "--hist hists: not 7 slots up to the last used one"
+last_block views flat >"$TMP/flat.out"
+grep -q '^key' "$TMP/flat.out" && fail "--hist flat: a one-entry array map has no key line"
+grep -qE "^ +64 -> 127 +: 3 +$bar$" "$TMP/flat.out" || fail "--hist flat: slot 64 -> 127 is not 3"
+# --top 1: one row.
+hist_run top --map counts --top 1
+last_block top counts >"$TMP/top1.out"
+[ "$(grep -c '"tag":"ab"' "$TMP/top1.out")" = 1 ] || fail "--top 1: not one row"
+grep -q '"id":7' "$TMP/top1.out" || fail "--top 1: not the largest"
+# Maps that cannot be shown: one line, exit 1.
+expect_error histnot "--hist counts: the value is not an array of u32 or u64 slots" \
+	"$evbpf" run "$fx/run_hist.bpf.o" --hist counts
+expect_error mapnot "--map nosuch: no map of that name" "$evbpf" run "$fx/run_hist.bpf.o" \
+	--map nosuch
 
 # run_until NAME ARGS...: evbpf run in the background until it says it is
 # ready, then the probe until it exits by itself (bounded).
