@@ -5,6 +5,7 @@
 #ifndef EVBPF_ASYNC_INTERNAL_H
 #define EVBPF_ASYNC_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <evbpf/async.h>
@@ -21,5 +22,10 @@ __attribute__((visibility("hidden"))) int
 evbpf__ringbuf_new_mem(void *consumer_page, const void *producer_page, const void *data,
                        size_t size, evbpf_ringbuf_fn fn, void *ctx,
                        const struct evbpf_ringbuf_opts *opts, struct evbpf_ringbuf **rbp);
+
+/* Adaptive wakeups' hold, set directly: for tests of what a drain
+ * publishes in timer mode. */
+__attribute__((visibility("hidden"))) void evbpf__ringbuf_set_hold(struct evbpf_ringbuf *rb,
+                                                                   bool hold);
 
 #endif /* EVBPF_ASYNC_INTERNAL_H */

@@ -21,6 +21,8 @@ void evbpf__consumer_init(struct evbpf__consumer *c, const struct evbpf__consume
 	c->interval_ms = interval_ms;
 	c->flags = flags;
 	c->stats.sz = sizeof(c->stats);
+	c->ad.timer_fd = -1;
+	c->ad.watch_fd = -1;
 }
 
 static void close_watchers(struct evbpf__consumer *c)
@@ -29,6 +31,7 @@ static void close_watchers(struct evbpf__consumer *c)
 
 	if (!r)
 		return;
+	evbpf__adaptive_stop(c);
 	/* Take our own reference so that closing the last watcher cannot
 	 * destroy the reactor while we still use it here. */
 	evbpf__reactor_ref(r);
@@ -43,6 +46,7 @@ static void close_watchers(struct evbpf__consumer *c)
 static void destroy(struct evbpf__consumer *c)
 {
 	close_watchers(c);
+	evbpf__adaptive_free(c);
 	if (c->epfd >= 0)
 		close(c->epfd);
 	c->epfd = -1;
@@ -51,6 +55,7 @@ static void destroy(struct evbpf__consumer *c)
 
 int evbpf__consumer_run(struct evbpf__consumer *c, uint64_t limit, enum evbpf__drain_src src)
 {
+	uint64_t records = c->stats.records, bytes = c->stats.bytes;
 	bool hit = false;
 	long n;
 
@@ -63,7 +68,7 @@ int evbpf__consumer_run(struct evbpf__consumer *c, uint64_t limit, enum evbpf__d
 	if (limit == UINT64_MAX)
 		c->drain_all = true;
 	c->stats.drains++;
-	if (src == EVBPF__DRAIN_TIMER)
+	if (src == EVBPF__DRAIN_TIMER || src == EVBPF__DRAIN_ADAPTIVE_TIMER)
 		c->stats.timer_drains++;
 	n = c->ops->drain(c, limit, &hit);
 	c->in_drain = false;
@@ -74,6 +79,9 @@ int evbpf__consumer_run(struct evbpf__consumer *c, uint64_t limit, enum evbpf__d
 	}
 	if (hit)
 		c->stats.budget_hits++;
+	if (c->started && c->ad.timer_fd >= 0)
+		evbpf__adaptive_after_drain(c, src, c->stats.records - records,
+		                            c->stats.bytes - bytes);
 	/* Resume at the next loop iteration: a perf event reports readiness
 	 * once per wakeup, and a ring producer wakes us only when we have
 	 * caught up, so leftovers would otherwise wait. */
@@ -89,6 +97,10 @@ static void on_io(void *arg, int status)
 	if (status < 0)
 		evbpf__debug("%s: the loop reports %s on its fd", c->ops->kind,
 		             evbpf_strerror(status));
+	if (c->ad.timer_fd >= 0) {
+		evbpf__adaptive_on_io(c);
+		return;
+	}
 	c->stats.wakeups++;
 	evbpf__consumer_run(c, c->budget == UINT32_MAX ? UINT64_MAX : c->budget, EVBPF__DRAIN_IO);
 }
@@ -113,8 +125,9 @@ int evbpf__consumer_start(struct evbpf__consumer *c, struct evbpf_reactor *r)
 	const struct evbpf_reactor_ops *ops;
 	int err;
 
-	if (!r)
-		return evbpf__err(-EINVAL, "%s start: NULL reactor", c->ops->kind);
+	err = evbpf__reactor_check(r, c->ops->kind);
+	if (err)
+		return err;
 	if (c->started)
 		return evbpf__err(-EBUSY, "%s: already started", c->ops->kind);
 	if (c->epfd < 0)
@@ -151,6 +164,11 @@ int evbpf__consumer_start(struct evbpf__consumer *c, struct evbpf_reactor *r)
 	err = ops->timer_start(c->kick, 0, 0);
 	if (err)
 		goto err_timer;
+	if (c->ad.timer_fd >= 0) {
+		err = evbpf__adaptive_start(c);
+		if (err)
+			goto err;
+	}
 	c->started = true;
 	return 0;
 err_timer:
@@ -172,7 +190,7 @@ int evbpf__consumer_stop(struct evbpf__consumer *c)
 		if (c->flags & EVBPF_ASYNC_DRAIN_ON_STOP)
 			c->drain_all = true;
 		else
-			c->end_req = true;
+			evbpf__consumer_end_drain(c);
 		close_watchers(c);
 		return 0;
 	}
@@ -189,7 +207,7 @@ void evbpf__consumer_free(struct evbpf__consumer *c)
 {
 	if (c->in_drain) {
 		c->free_req = true;
-		c->end_req = true;
+		evbpf__consumer_end_drain(c);
 		close_watchers(c);
 		return;
 	}

@@ -33,6 +33,25 @@ struct evbpf__consumer_ops {
 	 * evbpf__consumer_should_end() says so after a callback. */
 	long (*drain)(struct evbpf__consumer *c, uint64_t limit, bool *hit);
 	void (*destroy)(struct evbpf__consumer *c);
+	/* Adaptive wakeups, ring buffers only (NULL otherwise): publish one
+	 * record behind from the next drain on, or (hold false) publish the
+	 * full position now, with the fence that orders it before later
+	 * loads. Not called during a drain. */
+	void (*set_hold)(struct evbpf__consumer *c, bool hold);
+};
+
+/* Adaptive wakeups (adaptive.c); timer_fd < 0 when max_delay_us is 0. */
+struct evbpf__adaptive {
+	uint32_t max_delay_us;
+	uint32_t period_us; /* the timer's period now: <= max_delay_us */
+	int timer_fd;       /* a timerfd in the consumer's epoll fd */
+	int watch_fd;       /* ring buffer: the map fd (our dup) in the epoll fd */
+	bool always_timer;  /* perf buffer: the timer runs while started */
+	bool held;          /* ring buffer: in timer mode */
+	uint64_t capacity;  /* bytes of the ring, for the period */
+	uint64_t last_wakeup_ns;
+	uint64_t period_records; /* delivered since the last timer drain */
+	uint64_t period_bytes;
 };
 
 struct evbpf__consumer {
@@ -50,16 +69,23 @@ struct evbpf__consumer {
 	bool stop_req;  /* stop() during the drain: end it */
 	bool free_req;  /* free() during the drain: free at its end */
 	bool drain_all; /* ignore the limit (drain-on-stop, flush) */
-	bool end_req;   /* the drain must end after this record: one flag to test */
+	bool end_req;   /* the drain must end after this record */
+	/* The end of the memory a drain pass may walk: a drain loop compares
+	 * its record pointer with this word after every record, and stop()
+	 * or free() from a callback clear it, so the loop needs no separate
+	 * test of end_req on its fast path. */
+	uintptr_t drain_cap;
 	bool cb_failed; /* the drain ended on a callback error, records may be left */
 	struct evbpf_async_stats stats;
+	struct evbpf__adaptive ad;
 };
 
 enum evbpf__drain_src {
-	EVBPF__DRAIN_CALL,  /* consume, flush, poll */
-	EVBPF__DRAIN_IO,    /* the fd became readable */
-	EVBPF__DRAIN_TIMER, /* timer mode */
-	EVBPF__DRAIN_KICK,  /* leftovers of a budget-limited drain */
+	EVBPF__DRAIN_CALL,           /* consume, flush, poll */
+	EVBPF__DRAIN_IO,             /* the fd became readable */
+	EVBPF__DRAIN_TIMER,          /* timer mode */
+	EVBPF__DRAIN_KICK,           /* leftovers of a budget-limited drain */
+	EVBPF__DRAIN_ADAPTIVE_TIMER, /* adaptive wakeups: the timer mode's tick */
 };
 
 EVBPF_HIDDEN void evbpf__consumer_init(struct evbpf__consumer *c,
@@ -75,10 +101,31 @@ EVBPF_HIDDEN void evbpf__consumer_free(struct evbpf__consumer *c);
 EVBPF_HIDDEN int evbpf__consumer_stats(const struct evbpf__consumer *c,
                                        struct evbpf_async_stats *stats);
 
+/* Adaptive wakeups (adaptive.c). init adds a timerfd to c->epfd; for a
+ * ring buffer watch_fd is the fd already in c->epfd (the consumer's own
+ * dup), -1 for a perf buffer (always_timer). */
+EVBPF_HIDDEN int evbpf__adaptive_init(struct evbpf__consumer *c, uint32_t max_delay_us,
+                                      int watch_fd, uint64_t capacity, bool always_timer);
+EVBPF_HIDDEN int evbpf__adaptive_start(struct evbpf__consumer *c);
+/* Leave timer mode (publishing the full position) and disarm the timer. */
+EVBPF_HIDDEN void evbpf__adaptive_stop(struct evbpf__consumer *c);
+EVBPF_HIDDEN void evbpf__adaptive_on_io(struct evbpf__consumer *c);
+/* After every drain of a started consumer (c not freed). */
+EVBPF_HIDDEN void evbpf__adaptive_after_drain(struct evbpf__consumer *c, enum evbpf__drain_src src,
+                                              uint64_t records, uint64_t bytes);
+EVBPF_HIDDEN void evbpf__adaptive_free(struct evbpf__consumer *c);
+
 /* After each callback: has the callback stopped or freed the consumer? */
 static inline bool evbpf__consumer_should_end(const struct evbpf__consumer *c)
 {
 	return c->end_req;
+}
+
+/* Ask the drain in progress to end after the current record. */
+static inline void evbpf__consumer_end_drain(struct evbpf__consumer *c)
+{
+	c->end_req = true;
+	c->drain_cap = 0;
 }
 
 #endif /* EVBPF_ASYNC_CONSUMER_H */

@@ -419,7 +419,9 @@ EVBPF_API int evbpf_mappoll_new(const struct evbpf_map *map, evbpf_mappoll_fn fn
 	struct evbpf_mappoll *mp;
 	int fd, err;
 
-	if (!map || !fn || !mpp)
+	if (!map)
+		return evbpf__err_null_map("mappoll");
+	if (!fn || !mpp)
 		return evbpf__err(-EINVAL, "mappoll: NULL argument");
 	if (opts) {
 		if (opts->sz < sizeof(size_t))
@@ -485,8 +487,11 @@ EVBPF_API int evbpf_mappoll_start(struct evbpf_mappoll *mp, struct evbpf_reactor
 {
 	int err;
 
-	if (!mp || !reactor)
+	if (!mp)
 		return evbpf__err(-EINVAL, "mappoll start: NULL argument");
+	err = evbpf__reactor_check(reactor, "mappoll start");
+	if (err)
+		return err;
 	if (mp->started)
 		return evbpf__err(-EBUSY, "mappoll: map '%s': already started", mp->name);
 	if (mp->in_flight && mp->reactor != reactor)

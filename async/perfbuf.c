@@ -285,6 +285,11 @@ static int open_cpu(struct evbpf_perfbuf *pb, struct perf_cpu_buf *b, size_t pag
 	if (o->wakeup_watermark) {
 		attr.watermark = 1;
 		attr.wakeup_watermark = o->wakeup_watermark;
+	} else if (o->max_delay_us && !o->wakeup_events) {
+		/* Adaptive wakeups: the timer drains; the kernel wakes us
+		 * only when a CPU's ring is half full. */
+		attr.watermark = 1;
+		attr.wakeup_watermark = (uint32_t)(pages * page / 2);
 	} else {
 		attr.wakeup_events = o->wakeup_events ? o->wakeup_events : 1;
 	}
@@ -390,7 +395,9 @@ EVBPF_API int evbpf_perfbuf_new_opts(const struct evbpf_map *map, size_t pages_p
 	struct evbpf_perfbuf *pb;
 	int fd, err;
 
-	if (!map || !fn || !pbp)
+	if (!map)
+		return evbpf__err_null_map("perfbuf");
+	if (!fn || !pbp)
 		return evbpf__err(-EINVAL, "perfbuf: NULL argument");
 	if (opts) {
 		if (opts->sz < sizeof(size_t))
@@ -402,6 +409,9 @@ EVBPF_API int evbpf_perfbuf_new_opts(const struct evbpf_map *map, size_t pages_p
 	if ((o.flags & EVBPF_ASYNC_TIMER_ONLY) && !o.drain_interval_ms)
 		return evbpf__err(-EINVAL, "perfbuf: EVBPF_ASYNC_TIMER_ONLY needs "
 		                           "drain_interval_ms");
+	if ((o.flags & EVBPF_ASYNC_TIMER_ONLY) && o.max_delay_us)
+		return evbpf__err(-EINVAL, "perfbuf: max_delay_us needs wakeups, not "
+		                           "EVBPF_ASYNC_TIMER_ONLY");
 	if (!pages_per_cpu || (pages_per_cpu & (pages_per_cpu - 1)) || pages_per_cpu > (1u << 20))
 		return evbpf__err(-EINVAL, "perfbuf: pages_per_cpu %zu is not a power of two",
 		                  pages_per_cpu);
@@ -428,6 +438,10 @@ EVBPF_API int evbpf_perfbuf_new_opts(const struct evbpf_map *map, size_t pages_p
 		return evbpf__err(err, "perfbuf: dup of the map fd: %s", evbpf_strerror(err));
 	}
 	err = perfbuf_setup(pb, map, pages_per_cpu, &o);
+	if (!err)
+		err = evbpf__adaptive_init(
+		    &pb->c, o.max_delay_us, -1,
+		    (uint64_t)pages_per_cpu * (uint64_t)sysconf(_SC_PAGESIZE), true);
 	if (err) {
 		evbpf__consumer_free(&pb->c);
 		return err;

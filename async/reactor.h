@@ -42,6 +42,20 @@
  *      timer was closed and every work completion ran. Never call it
  *      yourself.
  *
+ * Readability is all a backend watches, also for writers. A user ring
+ * buffer producer waits for room (async/user_ringbuf.c): the map fd polls
+ * writable (EPOLLOUT) while the ring is not completely full, a level that
+ * would spin a loop whose next record does not fit. The producer registers
+ * the map fd edge-triggered for EPOLLOUT in an epoll fd of its own, which
+ * turns each kernel wakeup (one per drain by the BPF side) into one
+ * readable event on that fd, and hands that fd to io_open(). So a backend
+ * needs no write watcher, and a loop library that has no edge-triggered
+ * mode (libuv, libev) still waits for space without spinning.
+ *
+ * Reactors are reference counted, and evbpf keeps a process-wide set of
+ * the live ones: a reactor pointer used after its last reference is gone
+ * is refused with -EINVAL by every start function, never dereferenced.
+ *
  * Every operation but work's work function is called on the loop's thread,
  * and every callback must be delivered on it. Callbacks may close their own
  * watcher or any other (and may free the consumer that owns them).
@@ -132,6 +146,8 @@ EVBPF_ASYNC_HIDDEN void evbpf__reactor_timer_close(struct evbpf_reactor *r,
 /* Queue work; the reactor stays alive until done has run. */
 EVBPF_ASYNC_HIDDEN int evbpf__reactor_work(struct evbpf_reactor *r, evbpf_reactor_work_fn work,
                                            evbpf_reactor_done_fn done, void *arg);
+/* -EINVAL with a message unless r is a live reactor (not freed). */
+EVBPF_ASYNC_HIDDEN int evbpf__reactor_check(const struct evbpf_reactor *r, const char *what);
 EVBPF_ASYNC_HIDDEN void evbpf__reactor_ref(struct evbpf_reactor *r);
 EVBPF_ASYNC_HIDDEN void evbpf__reactor_unref(struct evbpf_reactor *r);
 #endif

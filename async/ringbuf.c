@@ -29,6 +29,7 @@
  *    position may be reordered and a wakeup lost.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -37,6 +38,7 @@
 
 #include "consumer.h"
 #include "async-internal.h"
+#include "ring_claim.h"
 
 #ifndef BPF_RINGBUF_BUSY_BIT
 #define BPF_RINGBUF_BUSY_BIT (1U << 31)
@@ -59,161 +61,367 @@ struct evbpf_ringbuf {
 	const uint8_t *data; /* the data area, mapped twice */
 	uint64_t mask;
 	size_t size;
-	uint64_t cons; /* our consumer position; only we write it */
+	uint64_t cons;       /* our consumer position; only we write it */
+	uint64_t published;  /* the position last stored to consumer_pos */
+	uint64_t prev;       /* the drain's guess: header word of the last clean record */
+	uint64_t stride;     /* and its size */
+	uint64_t last_total; /* the size of the last record taken, for hold mode */
+	bool hold;           /* adaptive timer mode: publish one record behind */
+	uint32_t max_delay_us;
+	int watch_fd; /* adaptive: our dup of the map fd, in the epoll fd */
 	void *cons_map;
 	void *prod_map;
 	size_t prod_map_size;
 	size_t page_size;
+	uint32_t claim_id; /* the map's id while this consumer owns the ring */
+};
+
+/* A header word that never occurs: BUSY and DISCARD are never set
+ * together. As the "previous word" it sends the next record down the slow
+ * path. */
+#define RINGBUF_NO_WORD 0xffffffffu
+
+/*
+ * The state of one drain, kept in locals by the (inlined) pass functions.
+ * Only what the fast path needs stays live across the callback: the
+ * record pointer, the pass end, the guess (word and stride), the count.
+ */
+struct drain_state {
+	uint64_t cons;       /* position of the next record */
+	uint64_t left;       /* records the limit still allows */
+	uint64_t n;          /* records delivered */
+	uint64_t bytes;      /* their payload bytes */
+	uint64_t prev;       /* header word (= length) of the previous clean record */
+	uint64_t stride;     /* its size: the guess for the next record */
+	uint64_t last_total; /* the size of the last record taken (for hold) */
+	long ret;            /* a callback's negative result or -errno */
+	bool busy;           /* stopped at a record not committed yet */
+	bool stop;           /* ended by a callback, an error or the limit */
 };
 
 /* Hand the collected batch over; returns the callback's result. */
-static int flush_batch(struct evbpf_ringbuf *rb, size_t *nb)
+static inline int flush_batch(struct evbpf_ringbuf *rb, struct evbpf_record **bp)
 {
-	int ret;
+	size_t nb = (size_t)(*bp - rb->batch);
 
-	if (!*nb)
+	if (!nb)
 		return 0;
-	ret = rb->batch_fn(rb->ctx, rb->batch, *nb);
-	*nb = 0;
-	return ret;
+	*bp = rb->batch;
+	return rb->batch_fn(rb->ctx, rb->batch, nb);
+}
+
+/* Deliver one record: call the callback, or add the record to the batch
+ * and hand the batch over when it is full. The callback's result. */
+static __attribute__((always_inline)) inline int
+take(struct evbpf_ringbuf *rb, struct evbpf_record **bp, struct evbpf_record *b_end,
+     const uint8_t *rec, uint64_t len, const bool batched)
+{
+	if (!batched)
+		return rb->fn(rb->ctx, rec, len);
+	(*bp)->data = rec;
+	(*bp)->size = len;
+	if (__builtin_expect(++*bp != b_end, 1))
+		return 0;
+	return flush_batch(rb, bp);
+}
+
+/* After a callback returned an error. */
+static void cb_failed(struct evbpf_ringbuf *rb, struct drain_state *d, int err)
+{
+	d->ret = err;
+	d->stop = true;
+	rb->c.cb_failed = true;
+}
+
+static void corrupt(struct drain_state *d, uint64_t pos, uint32_t word, uint64_t avail)
+{
+	d->ret = evbpf__err(-EINVAL,
+	                    "ringbuf: corrupt record at position %llu: length %u, %llu bytes "
+	                    "available",
+	                    (unsigned long long)pos, word & ~BPF_RINGBUF_DISCARD_BIT,
+	                    (unsigned long long)avail);
+	d->stop = true;
 }
 
 /*
- * Advance past a record of `total` bytes by the previous record's size,
- * checked by a branch. Reading a ring is a chain of dependent loads (a
- * header gives the next header's address); when sizes repeat, the common
- * case of one struct per ring, the predicted branch lets the CPU compute
- * the next address without waiting for this header's load, so the loads of
- * consecutive records overlap. A size change costs one mispredicted branch.
- * The empty asm keeps the compiler from replacing the guess by `total`.
+ * One pass over the records committed in [cons, prod), or up to a quarter
+ * of the ring past cons, whichever comes first (the caller then publishes
+ * our position, so that a long drain frees space as it goes).
+ *
+ * Why this loop looks the way it does: a drain loop's cost per record is
+ * what stays live across the callback. The callback is opaque, so every
+ * value the loop keeps must sit in one of the six callee-saved registers
+ * or be reloaded from memory after each call. The loop therefore keeps
+ * only the record pointer, the guess (word and stride), the count and rb;
+ * the callback and its context are read through rb at the call, and the
+ * pass end is a word of the consumer (drain_cap) compared in memory, which
+ * stop() and free() clear from a callback: the same compare then also
+ * ends the drain, with no separate flag to test per record.
+ *
+ * The pass walks a plain pointer: the data area is mapped twice in a row,
+ * so from cons & mask everything up to prod is contiguous, and neither
+ * the mask nor the position is needed per record. The fast path is a
+ * record whose header word equals the previous clean record's: same
+ * length, committed, not discarded. One compare then stands for the busy,
+ * discard and length checks, and the next header's address (p + stride)
+ * does not wait for this header's load, so consecutive loads overlap. The
+ * bound check of the fast path is folded into the end-of-pass compare: a
+ * record that ends at or past the pass end goes to the cold path, which
+ * tells a last record from a corrupt length. Payload bytes are counted per
+ * run of equal lengths (bytes = adj + n * len), not per record.
+ *
+ * `limited` and `batched` are constants at each call site: the compiler
+ * builds four loops, none of which tests what it does not need.
  */
-#define RINGBUF_ADVANCE(cons, stride, total)                                                       \
-	do {                                                                                       \
-		if (__builtin_expect((total) != (stride), 0))                                      \
-			(stride) = (total);                                                        \
-		else                                                                               \
-			__asm__("" : "+r"(stride));                                                \
-		(cons) += (stride);                                                                \
-	} while (0)
+static __attribute__((always_inline)) inline void ringbuf_pass(struct evbpf_ringbuf *rb,
+                                                               struct drain_state *d, uint64_t prod,
+                                                               const bool batched,
+                                                               const bool limited)
+{
+	const uint8_t *const start = rb->data + (d->cons & rb->mask);
+	const uint8_t *const end = start + (prod - d->cons);
+	struct evbpf_record *b = rb->batch, *const b_end = rb->batch + rb->batch_max;
+	const uint8_t *p = start;
+	const uint8_t *disc_end = NULL; /* where the last discarded record ended */
+	uint64_t prev = d->prev, disc_total = 0;
+	uint64_t stride = d->stride, n = 0, left = d->left;
+	uint64_t adj = 0; /* bytes delivered = adj + n * prev (mod 2^64) */
+	int err;
 
-/*
- * The hot loop keeps the positions, the ring's geometry and the counters in
- * locals: the callback is opaque to the compiler, so anything read through
- * rb would be reloaded after every record.
- */
+	rb->c.drain_cap = (uintptr_t)(prod - d->cons > rb->size / 4 ? start + rb->size / 4 : end);
+	for (;;) {
+		uint64_t w = __atomic_load_n((const uint32_t *)p, __ATOMIC_ACQUIRE), total;
+
+		/* The fast path, rotated so that the next header's load and
+		 * compare close the loop. */
+		while (__builtin_expect(w == prev, 1)) {
+			const uint8_t *rec = p + RINGBUF_HDR_SZ;
+
+			p += stride;
+			if (__builtin_expect((uintptr_t)p >= rb->c.drain_cap, 0))
+				goto tail;
+			n++;
+			err = take(rb, &b, b_end, rec, w, batched);
+			if (__builtin_expect(err < 0, 0))
+				goto failed;
+			if (limited && __builtin_expect(--left == 0, 0)) {
+				if (!rb->c.drain_all)
+					goto out;
+				left = UINT64_MAX;
+			}
+			w = __atomic_load_n((const uint32_t *)p, __ATOMIC_ACQUIRE);
+		}
+		/* The slow path: a new length, a discarded or busy record. */
+		if (w & BPF_RINGBUF_BUSY_BIT) {
+			d->busy = true;
+			goto out;
+		}
+		total =
+		    ((w & ~(uint64_t)BPF_RINGBUF_DISCARD_BIT) + RINGBUF_HDR_SZ + 7) & ~(uint64_t)7;
+		if (total > (uint64_t)(end - p)) {
+			corrupt(d, d->cons + (uint64_t)(p - start), (uint32_t)w,
+			        (uint64_t)(end - p));
+			goto out;
+		}
+		p += total;
+		if (w & BPF_RINGBUF_DISCARD_BIT) {
+			/* Skipped, and the guess kept. */
+			disc_end = p;
+			disc_total = total;
+			if ((uintptr_t)p >= rb->c.drain_cap)
+				goto out;
+			continue;
+		}
+		/* n is 0 whenever prev is still RINGBUF_NO_WORD. */
+		adj += n * (prev - w);
+		prev = w;
+		stride = total;
+		if (__builtin_expect((uintptr_t)p >= rb->c.drain_cap, 0))
+			goto tail;
+		n++;
+		err = take(rb, &b, b_end, p - stride + RINGBUF_HDR_SZ, w, batched);
+		if (__builtin_expect(err < 0, 0))
+			goto failed;
+		if (limited && __builtin_expect(--left == 0, 0)) {
+			if (!rb->c.drain_all)
+				goto out;
+			left = UINT64_MAX;
+		}
+		continue;
+	tail:
+		/* A record that reaches the pass end: the last one of the
+		 * pass; or the last callback stopped us (the cap was
+		 * cleared); or its length runs past what the producer
+		 * committed. In the last two cases it is not taken. (Both
+		 * paths come here with stride set to the record's size.) */
+		if (rb->c.end_req || p > end) {
+			p -= stride;
+			if (!rb->c.end_req)
+				corrupt(d, d->cons + (uint64_t)(p - start), (uint32_t)w,
+				        (uint64_t)(end - p));
+			d->stop = true;
+			goto out;
+		}
+		/* The record counts as consumed from here on, even when the
+		 * callback fails or stops us. */
+		n++;
+		err = take(rb, &b, b_end, p - stride + RINGBUF_HDR_SZ, w, batched);
+		if (err < 0)
+			goto failed;
+		if (limited)
+			left--;
+		goto out;
+	}
+failed:
+	cb_failed(rb, d, err);
+out:
+	if (batched && b != rb->batch) {
+		err = flush_batch(rb, &b);
+		if (err < 0 && !d->stop)
+			cb_failed(rb, d, err);
+	}
+	if (rb->c.end_req)
+		d->stop = true;
+	if (p != start)
+		d->last_total = p == disc_end ? disc_total : stride;
+	d->cons += (uint64_t)(p - start);
+	d->prev = prev;
+	d->stride = stride;
+	d->n += n;
+	d->bytes += adj + n * prev;
+	if (limited)
+		d->left = left;
+	else if (d->left != UINT64_MAX)
+		d->left -= n;
+}
+
+/* The position to publish: ours, or in hold mode the start of the last
+ * record taken (see adaptive.c), never less than what is published. */
+static inline uint64_t publish_target(const struct evbpf_ringbuf *rb, uint64_t cons,
+                                      uint64_t stride)
+{
+	if (rb->hold && stride && stride <= cons - rb->published)
+		return cons - stride;
+	return cons;
+}
+
+/* Publish our position if it moved; true when it was stored. */
+static bool publish(struct evbpf_ringbuf *rb, uint64_t cons, uint64_t stride)
+{
+	uint64_t target = publish_target(rb, cons, stride);
+
+	if (target <= rb->published)
+		return false;
+	__atomic_store_n(rb->consumer_pos, target, __ATOMIC_RELEASE);
+	rb->published = target;
+	/* Order the store of our position before the loads that follow:
+	 * see the top of the file. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return true;
+}
+
+static __attribute__((always_inline)) inline long
+ringbuf_drain_tpl(struct evbpf_ringbuf *rb, uint64_t limit, bool *hit, const bool batched)
+{
+	struct evbpf__consumer *c = &rb->c;
+	struct drain_state d = {
+	    .cons = rb->cons,
+	    .left = limit,
+	    .prev = rb->prev,
+	    .stride = rb->stride,
+	    .last_total = rb->last_total,
+	};
+
+	for (;;) {
+		uint64_t prod = __atomic_load_n(rb->producer_pos, __ATOMIC_ACQUIRE), cons0 = d.cons;
+
+		if (prod - d.cons > rb->size) {
+			corrupt(&d, d.cons, 0, prod - d.cons);
+			break;
+		}
+		if (!d.left) {
+			if (!c->drain_all) {
+				*hit = prod != d.cons;
+				break;
+			}
+			d.left = UINT64_MAX;
+		}
+		if (prod != d.cons) {
+			/* A pass that may deliver more records than the limit
+			 * allows counts them one by one; any other does not
+			 * (a record takes at least 8 bytes). */
+			if (d.left != UINT64_MAX && d.left < (prod - d.cons) / RINGBUF_HDR_SZ) {
+				if (batched)
+					ringbuf_pass(rb, &d, prod, true, true);
+				else
+					ringbuf_pass(rb, &d, prod, false, true);
+			} else {
+				if (batched)
+					ringbuf_pass(rb, &d, prod, true, false);
+				else
+					ringbuf_pass(rb, &d, prod, false, false);
+			}
+		}
+		/* Published (and fenced) before prod is read again, so that a
+		 * producer that commits meanwhile either is seen or wakes us. */
+		publish(rb, d.cons, d.last_total);
+		if (d.stop)
+			break;
+		if (!d.left && !c->drain_all) {
+			*hit = prod != d.cons;
+			break;
+		}
+		if (d.cons == cons0 || d.busy)
+			break;
+	}
+	rb->cons = d.cons;
+	rb->prev = d.prev;
+	rb->stride = d.stride;
+	rb->last_total = d.last_total;
+	c->stats.records += d.n;
+	c->stats.bytes += d.bytes;
+	return d.ret < 0 ? d.ret : (long)d.n;
+}
+
 static long ringbuf_drain(struct evbpf__consumer *c, uint64_t limit, bool *hit)
 {
 	struct evbpf_ringbuf *rb = (struct evbpf_ringbuf *)c;
-	const uint8_t *data = rb->data;
-	const uint64_t mask = rb->mask, size = rb->size, chunk = rb->size / 4;
-	const evbpf_ringbuf_fn fn = rb->fn;
-	const bool batched = rb->batch_fn != NULL;
-	void *const ctx = rb->ctx;
-	uint64_t cons = rb->cons, published = cons, prod, n = 0, bytes = 0;
-	uint64_t publish_at = cons + chunk; /* on a long pass, publish every quarter ring */
-	uint64_t stride = 0; /* the previous record's size: the guess for this one */
-	size_t nb = 0;
-	long ret = 0;
-	bool progress;
-	int err;
 
-	for (;;) {
-		progress = false;
-		prod = __atomic_load_n(rb->producer_pos, __ATOMIC_ACQUIRE);
-		while (cons < prod) {
-			const uint32_t *hdr = (const uint32_t *)(data + (cons & mask));
-			uint32_t len_word, len;
-			uint64_t total;
+	if (rb->batch_fn)
+		return ringbuf_drain_tpl(rb, limit, hit, true);
+	return ringbuf_drain_tpl(rb, limit, hit, false);
+}
 
-			if (n >= limit && !c->drain_all) {
-				*hit = true;
-				goto out;
-			}
-			len_word = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
-			if (len_word & BPF_RINGBUF_BUSY_BIT)
-				break;
-			len = len_word & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
-			total = ((uint64_t)len + RINGBUF_HDR_SZ + 7) & ~(uint64_t)7;
-			if (total > size || total > prod - cons) {
-				ret = evbpf__err(-EINVAL,
-				                 "ringbuf: corrupt record at position %llu: "
-				                 "length %u, %llu bytes available",
-				                 (unsigned long long)cons, len,
-				                 (unsigned long long)(prod - cons));
-				goto out;
-			}
-			progress = true;
-			/* The record counts as consumed even when the callback
-			 * fails or stops us. */
-			RINGBUF_ADVANCE(cons, stride, total);
-			if (len_word & BPF_RINGBUF_DISCARD_BIT)
-				continue;
-			n++;
-			bytes += len;
-			if (batched) {
-				rb->batch[nb].data = hdr + 2;
-				rb->batch[nb].size = len;
-				if (++nb < rb->batch_max)
-					continue;
-				err = flush_batch(rb, &nb);
-			} else {
-				err = fn(ctx, hdr + 2, len);
-			}
-			if (err < 0) {
-				ret = err;
-				c->cb_failed = true;
-				goto out;
-			}
-			if (evbpf__consumer_should_end(c))
-				goto out;
-			if (cons >= publish_at && !nb) {
-				__atomic_store_n(rb->consumer_pos, cons, __ATOMIC_RELEASE);
-				published = cons;
-				publish_at = cons + chunk;
-			}
-		}
-		err = flush_batch(rb, &nb);
-		if (cons != published) {
-			__atomic_store_n(rb->consumer_pos, cons, __ATOMIC_RELEASE);
-			published = cons;
-			publish_at = cons + chunk;
-		}
-		/* Order the store of our position before the loads that
-		 * follow: see the top of the file. */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (err < 0) {
-			ret = err;
-			c->cb_failed = true;
-			break;
-		}
-		if (!progress || evbpf__consumer_should_end(c))
-			break;
-	}
-out:
-	if (nb) {
-		err = flush_batch(rb, &nb);
-		if (err < 0 && ret >= 0) {
-			ret = err;
-			c->cb_failed = true;
-		}
-	}
-	if (cons != published)
-		__atomic_store_n(rb->consumer_pos, cons, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	rb->cons = cons;
-	c->stats.records += n;
-	c->stats.bytes += bytes;
-	return ret < 0 ? ret : (long)n;
+static void ringbuf_set_hold(struct evbpf__consumer *c, bool hold)
+{
+	struct evbpf_ringbuf *rb = (struct evbpf_ringbuf *)c;
+
+	rb->hold = hold;
+	/* During a drain, the drain publishes at its end. */
+	if (!hold && !c->in_drain && rb->consumer_pos)
+		publish(rb, rb->cons, 0);
+}
+
+void evbpf__ringbuf_set_hold(struct evbpf_ringbuf *rb, bool hold)
+{
+	ringbuf_set_hold(&rb->c, hold);
 }
 
 static void ringbuf_destroy(struct evbpf__consumer *c)
 {
 	struct evbpf_ringbuf *rb = (struct evbpf_ringbuf *)c;
 
+	/* Records delivered are consumed: a held one is released too. */
+	if (rb->hold)
+		ringbuf_set_hold(c, false);
+	if (rb->watch_fd >= 0)
+		close(rb->watch_fd);
+
 	if (rb->prod_map)
 		munmap(rb->prod_map, rb->prod_map_size);
 	if (rb->cons_map)
 		munmap(rb->cons_map, rb->page_size);
+	evbpf__ring_release(rb->claim_id);
 	free(rb->batch);
 	free(rb);
 }
@@ -222,6 +430,7 @@ static const struct evbpf__consumer_ops ringbuf_ops = {
     .kind = "ringbuf",
     .drain = ringbuf_drain,
     .destroy = ringbuf_destroy,
+    .set_hold = ringbuf_set_hold,
 };
 
 static int ringbuf_alloc(evbpf_ringbuf_fn fn, void *ctx, const struct evbpf_ringbuf_opts *opts,
@@ -242,10 +451,15 @@ static int ringbuf_alloc(evbpf_ringbuf_fn fn, void *ctx, const struct evbpf_ring
 	if ((o.flags & EVBPF_ASYNC_TIMER_ONLY) && !o.drain_interval_ms)
 		return evbpf__err(-EINVAL, "ringbuf: EVBPF_ASYNC_TIMER_ONLY needs "
 		                           "drain_interval_ms");
+	if ((o.flags & EVBPF_ASYNC_TIMER_ONLY) && o.max_delay_us)
+		return evbpf__err(-EINVAL, "ringbuf: max_delay_us needs wakeups, not "
+		                           "EVBPF_ASYNC_TIMER_ONLY");
 	rb = calloc(1, sizeof(*rb));
 	if (!rb)
 		return evbpf__err(-ENOMEM, "ringbuf: out of memory");
 	evbpf__consumer_init(&rb->c, &ringbuf_ops, o.budget, o.drain_interval_ms, o.flags);
+	rb->watch_fd = -1;
+	rb->max_delay_us = o.max_delay_us;
 	rb->fn = fn;
 	rb->ctx = ctx;
 	if (o.batch_fn) {
@@ -272,11 +486,18 @@ static int ringbuf_map(struct evbpf_ringbuf *rb, const struct evbpf_map *map)
 	if (fd < 0)
 		return evbpf__err(-EINVAL, "ringbuf: map '%s' is not loaded", name);
 	if (evbpf_map_type(map) != BPF_MAP_TYPE_RINGBUF)
-		return evbpf__err(-EINVAL, "ringbuf: map '%s' is a %s map, not a ringbuf", name,
-		                  evbpf_map_type_name(evbpf_map_type(map)));
+		return evbpf__err(-EINVAL, "ringbuf: map '%s' is a %s map, not a ringbuf%s", name,
+		                  evbpf_map_type_name(evbpf_map_type(map)),
+		                  evbpf_map_type(map) == BPF_MAP_TYPE_USER_RINGBUF
+		                      ? " (user space writes a user_ringbuf: "
+		                        "evbpf_user_ringbuf_new())"
+		                      : "");
 	size = evbpf_map_max_entries(map);
 	if (!size || (size & (size - 1)) || size % rb->page_size || size > SIZE_MAX / 4)
 		return evbpf__err(-EINVAL, "ringbuf: map '%s' has an invalid size %zu", name, size);
+	err = evbpf__ring_claim(fd, "ringbuf", name, "consumer", &rb->claim_id);
+	if (err)
+		return err;
 	rb->cons_map = mmap(NULL, rb->page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (rb->cons_map == MAP_FAILED) {
 		rb->cons_map = NULL;
@@ -300,17 +521,33 @@ static int ringbuf_map(struct evbpf_ringbuf *rb, const struct evbpf_map *map)
 	rb->size = size;
 	rb->mask = size - 1;
 	rb->cons = __atomic_load_n(rb->consumer_pos, __ATOMIC_ACQUIRE);
+	rb->published = rb->cons;
+	rb->prev = RINGBUF_NO_WORD;
 
 	rb->c.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (rb->c.epfd < 0) {
 		err = -errno;
 		return evbpf__err(err, "ringbuf: epoll_create1: %s", evbpf_strerror(err));
 	}
+	if (rb->max_delay_us) {
+		/* Adaptive wakeups switch the ring's fd off and on in the
+		 * epoll set: by a number that stays ours even if the object
+		 * is closed first. */
+		rb->watch_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (rb->watch_fd < 0) {
+			err = -errno;
+			return evbpf__err(err, "ringbuf: map '%s': dup: %s", name,
+			                  evbpf_strerror(err));
+		}
+		fd = rb->watch_fd;
+	}
 	if (epoll_ctl(rb->c.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		err = -errno;
 		return evbpf__err(err, "ringbuf: map '%s': epoll_ctl: %s", name,
 		                  evbpf_strerror(err));
 	}
+	if (rb->max_delay_us)
+		return evbpf__adaptive_init(&rb->c, rb->max_delay_us, rb->watch_fd, size, false);
 	return 0;
 }
 
@@ -321,7 +558,9 @@ EVBPF_API int evbpf_ringbuf_new_opts(const struct evbpf_map *map, evbpf_ringbuf_
 	struct evbpf_ringbuf *rb;
 	int err;
 
-	if (!map || !rbp)
+	if (!map)
+		return evbpf__err_null_map("ringbuf");
+	if (!rbp)
 		return evbpf__err(-EINVAL, "ringbuf: NULL argument");
 	err = ringbuf_alloc(fn, ctx, opts, &rb);
 	if (err)
@@ -359,6 +598,8 @@ int evbpf__ringbuf_new_mem(void *consumer_page, const void *producer_page, const
 	rb->size = size;
 	rb->mask = size - 1;
 	rb->cons = *rb->consumer_pos;
+	rb->published = rb->cons;
+	rb->prev = RINGBUF_NO_WORD;
 	*rbp = rb;
 	return 0;
 }

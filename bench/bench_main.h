@@ -14,9 +14,14 @@ int bench_ringbuf_drain(void);
 #ifdef BENCH_HAVE_PERFBUF
 int bench_perfbuf_drain(void);
 #endif
+#ifdef BENCH_HAVE_INSN
+int bench_insn(void);
+int bench_insn_child(void);
+#endif
 #ifdef BENCH_HAVE_E2E
 int bench_e2e(void);
 int bench_latency(void);
+int bench_rates(void);
 #endif
 
 #endif

@@ -32,9 +32,13 @@ static const struct bench benches[] = {
 #ifdef BENCH_HAVE_PERFBUF
     {"perfbuf", bench_perfbuf_drain},
 #endif
+#ifdef BENCH_HAVE_INSN
+    {"insn", bench_insn},
+#endif
 #ifdef BENCH_HAVE_E2E
     {"e2e", bench_e2e},
     {"latency", bench_latency},
+    {"rates", bench_rates},
 #endif
 };
 
@@ -65,6 +69,10 @@ int main(int argc, char **argv)
 	libbpf_set_print(quiet_libbpf);
 	if (argc == 4 && !strcmp(argv[1], "--child"))
 		return bench_load_child(argv[2], argv[3]);
+#ifdef BENCH_HAVE_INSN
+	if (argc == 2 && !strcmp(argv[1], "--insn-child"))
+		return bench_insn_child();
+#endif
 	if (argc == 2 && !strcmp(argv[1], "--list")) {
 		for (size_t i = 0; i < NR_BENCHES; i++)
 			puts(benches[i].name);

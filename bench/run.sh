@@ -4,8 +4,9 @@
 # better, parameters). ratio > 1 always means evbpf is better.
 #
 #   bench/run.sh                    configure + build build-bench/, run all
-#   bench/run.sh load btf           only these (names: evbpf-bench --list,
-#                                   plus "build")
+#   bench/run.sh load btf           only these (names: evbpf-bench --list:
+#                                   load btf ringbuf perfbuf insn e2e
+#                                   latency rates, plus "build")
 #   bench/run.sh --no-build ...     use an existing build
 #   bench/run.sh --build-dir DIR    build directory (default build-bench)
 #
@@ -78,6 +79,9 @@ median() {
 }
 
 : >"$RESULTS"
+# The machine's load goes with every timed run: on a shared machine the
+# wall-clock figures depend on it (the instruction counts of "insn" do not).
+echo "run.sh: $(date -u +%Y-%m-%dT%H:%M:%SZ) loadavg at start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 if [ ${#NAMES[@]} -eq 0 ]; then
 	"$BENCH" | tee -a "$RESULTS"
 else
@@ -117,6 +121,7 @@ BEGIN {
 	printf "%-28s %12s %12s %7s  %-10s %s\n", field($0, "name"), field($0, "evbpf"),
 	       field($0, "libbpf"), field($0, "ratio"), field($0, "unit"), params
 }' "$RESULTS"
+echo "loadavg at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "ratio > 1: evbpf better (libbpf/evbpf for times and sizes, evbpf/libbpf for rates)"
 echo "JSON lines: $RESULTS"

@@ -130,6 +130,12 @@ EVBPF_API int evbpf_program_attach(struct evbpf_program *prog, struct evbpf_link
 	err = evbpf__attach_check(prog, linkp, "attach");
 	if (err)
 		return err;
+	if (!prog->obj)
+		return evbpf__err(-ENOTSUP,
+		                  "prog '%s' (type %s) comes from a pin or an id and has no "
+		                  "section to attach by; use a typed attach function "
+		                  "(evbpf_program_attach_tracepoint(), _xdp(), _cgroup(), ...)",
+		                  prog->name, evbpf_prog_type_name(prog->prog_type));
 	if (prog->sec_def) {
 		switch (prog->sec_def->attach) {
 		case EVBPF_ATTACH_TRACEPOINT:

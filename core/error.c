@@ -101,6 +101,18 @@ int evbpf__err(int err, const char *fmt, ...)
 	return err;
 }
 
+int evbpf__err_null_map(const char *who)
+{
+	char prev[1024];
+	size_t len = strnlen(errmsg_buf, sizeof(prev) - 1);
+
+	memcpy(prev, errmsg_buf, len);
+	prev[len] = '\0';
+	if (!prev[0])
+		return evbpf__err(-EINVAL, "%s: NULL map", who);
+	return evbpf__err(-EINVAL, "%s: NULL map (the error before this one: %s)", who, prev);
+}
+
 void evbpf__errmsg_set(const char *fmt, ...)
 {
 	va_list ap;

@@ -551,6 +551,70 @@ static int probe_trampoline(char *why, size_t len)
 }
 
 /* ---------------------------------------------------------------- */
+/* Map batches and run-time statistics                               */
+/* ---------------------------------------------------------------- */
+
+/* A hash map with one element read back with BPF_MAP_LOOKUP_BATCH: a
+ * kernel without the command refuses it with EINVAL before looking at
+ * the map. */
+static int probe_map_batch(char *why, size_t len)
+{
+	uint32_t key = 1, value = 2, keys[2] = {0}, values[2] = {0}, cursor = 0;
+	union bpf_attr attr;
+	int fd, ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_HASH;
+	attr.key_size = 4;
+	attr.value_size = 4;
+	attr.max_entries = 2;
+	fd = evbpf__bpf_map_create(&attr);
+	if (fd < 0)
+		return fd;
+	ret = evbpf__bpf_map_update(fd, &key, &value, 0);
+	if (!ret) {
+		memset(&attr, 0, sizeof(attr));
+		attr.batch.map_fd = (uint32_t)fd;
+		attr.batch.out_batch = (uint64_t)(uintptr_t)&cursor;
+		attr.batch.keys = (uint64_t)(uintptr_t)keys;
+		attr.batch.values = (uint64_t)(uintptr_t)values;
+		attr.batch.count = 2;
+		ret = evbpf__bpf(BPF_MAP_LOOKUP_BATCH, &attr, sizeof(attr));
+		if ((ret == 0 || ret == -ENOENT) && attr.batch.count == 1 && keys[0] == key &&
+		    values[0] == value)
+			ret = 1;
+		else if (ret == -EINVAL)
+			snprintf(why, len, "no BPF_MAP_LOOKUP_BATCH command (Linux 5.6)");
+		else if (ret >= 0)
+			ret = -EIO; /* answered, but not with the element */
+	}
+	close(fd);
+	return ret == -EINVAL ? 0 : ret;
+}
+
+/* BPF_ENABLE_STATS for run time: a kernel without the command (or the
+ * stats type) refuses it with EINVAL. The fd it returns keeps the stats
+ * on only while open, so closing it at once leaves nothing behind. */
+static int probe_enable_stats(char *why, size_t len)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.enable_stats.type = BPF_STATS_RUN_TIME;
+	fd = evbpf__bpf(BPF_ENABLE_STATS, &attr, sizeof(attr));
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	if (fd == -EINVAL) {
+		snprintf(why, len, "no BPF_ENABLE_STATS command (Linux 5.8)");
+		return 0;
+	}
+	return fd;
+}
+
+/* ---------------------------------------------------------------- */
 /* The table and the cache                                           */
 /* ---------------------------------------------------------------- */
 
@@ -582,6 +646,8 @@ static const struct feature_def features[EVBPF_FEATURE__COUNT] = {
 	[EVBPF_FEATURE_SOCKMAP_LINK] = {"sockmap_link", probe_sockmap_link},
 	[EVBPF_FEATURE_KPROBE_SESSION] = {"kprobe_session", probe_kprobe_session},
 	[EVBPF_FEATURE_UPROBE_SESSION] = {"uprobe_session", probe_uprobe_session},
+	[EVBPF_FEATURE_MAP_BATCH] = {"map_batch", probe_map_batch},
+	[EVBPF_FEATURE_ENABLE_STATS] = {"enable_stats", probe_enable_stats},
 };
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -621,8 +687,8 @@ EVBPF_API int evbpf_probe_feature(enum evbpf_feature feature)
 	if (answer == 0)
 		evbpf__errmsg_set("%s: %s", features[feature].name, why[0] ? why : "absent");
 	else if (answer < 0)
-		return evbpf__err(answer, "probe %s: %s", features[feature].name,
-				  evbpf_strerror(answer));
+		return evbpf__err(answer, "probe %s: %s%s", features[feature].name,
+				  evbpf_strerror(answer), evbpf__memlock_hint(answer));
 	else
 		evbpf__errmsg_clear();
 	return answer;

@@ -65,6 +65,10 @@ static inline size_t evbpf__roundup(size_t x, size_t to)
  * so callers can write `return evbpf__err(-EINVAL, "...")`.
  */
 EVBPF_HIDDEN int evbpf__err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* -EINVAL for a NULL map given to who ("ringbuf"), keeping the message
+ * before it: the NULL usually comes from a failed evbpf_object_find_map()
+ * whose message says which name was wrong. */
+EVBPF_HIDDEN int evbpf__err_null_map(const char *who);
 /* Set the errmsg for an answer that is not an error (a probe's "absent"),
  * logged at debug level only. */
 EVBPF_HIDDEN void evbpf__errmsg_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -94,6 +98,7 @@ EVBPF_HIDDEN int evbpf__bpf_map_update(int fd, const void *key, const void *valu
 				       uint64_t flags);
 EVBPF_HIDDEN int evbpf__bpf_map_lookup(int fd, const void *key, void *value, uint64_t flags);
 EVBPF_HIDDEN int evbpf__bpf_map_freeze(int fd);
+EVBPF_HIDDEN int evbpf__bpf_map_next_key(int fd, const void *key, void *next_key);
 EVBPF_HIDDEN int evbpf__bpf_obj_info(int fd, void *info, uint32_t *info_len);
 /* core/probe.c: load insns as prog_type with a verifier log (attach_type 0:
  * the one the type needs to load at all); the fd or -errno. */
@@ -108,6 +113,12 @@ EVBPF_HIDDEN int evbpf__bpf_btf_load(const void *data, size_t size, char *log, s
  * -EPERM from such a creation when the limit could not be raised ("" otherwise). */
 EVBPF_HIDDEN void evbpf__memlock_setup(void);
 EVBPF_HIDDEN const char *evbpf__memlock_hint(int err);
+/* core/perm.c: what an -EPERM from bpf() means for this process (missing
+ * capabilities, kernel.unprivileged_bpf_disabled, a policy); "" for other
+ * errors. evbpf__memlock_hint() falls back to it. */
+EVBPF_HIDDEN const char *evbpf__perm_hint(int err);
+/* Whether the process has CAP_SYS_ADMIN or CAP_BPF (effective). */
+EVBPF_HIDDEN bool evbpf__bpf_privileged(void);
 /* Close an fd if it is >= 0 and set it to -1. */
 EVBPF_HIDDEN void evbpf__close_fd(int *fd);
 EVBPF_HIDDEN uint64_t evbpf__now_ns(void);
@@ -450,6 +461,9 @@ EVBPF_HIDDEN struct evbpf_map *evbpf__object_add_data_map(struct evbpf_object *o
 							  size_t sec_idx, uint32_t size,
 							  uint32_t extra_flags);
 EVBPF_HIDDEN bool evbpf__map_is_percpu(uint32_t type);
+/* core/map_ops.c: ret of an element operation on map, with a fresh
+ * evbpf_errmsg() naming the map and the operation when it failed. */
+EVBPF_HIDDEN int evbpf__map_elem_result(const struct evbpf_map *map, const char *what, int ret);
 
 /* Put the fds of a map-in-map's or program array's static initial values
  * into it; programs that are not loaded are skipped. */

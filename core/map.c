@@ -757,7 +757,7 @@ EVBPF_API int evbpf_map_lookup(const struct evbpf_map *map, const void *key, voi
 		return err;
 	if (!value)
 		return evbpf__err(-EINVAL, "map '%s': lookup: NULL value", map->name);
-	return evbpf__bpf_map_lookup(map->fd, key, value, 0);
+	return evbpf__map_elem_result(map, "lookup", evbpf__bpf_map_lookup(map->fd, key, value, 0));
 }
 
 EVBPF_API int evbpf_map_update(const struct evbpf_map *map, const void *key, const void *value,
@@ -769,7 +769,8 @@ EVBPF_API int evbpf_map_update(const struct evbpf_map *map, const void *key, con
 		return err;
 	if (!value)
 		return evbpf__err(-EINVAL, "map '%s': update: NULL value", map->name);
-	return evbpf__bpf_map_update(map->fd, key, value, flags);
+	return evbpf__map_elem_result(map, "update",
+				      evbpf__bpf_map_update(map->fd, key, value, flags));
 }
 
 static int elem_cmd(enum bpf_cmd cmd, int fd, const void *key, void *value, void *next)
@@ -792,7 +793,8 @@ EVBPF_API int evbpf_map_delete(const struct evbpf_map *map, const void *key)
 
 	if (err)
 		return err;
-	return elem_cmd(BPF_MAP_DELETE_ELEM, map->fd, key, NULL, NULL);
+	return evbpf__map_elem_result(map, "delete",
+				      elem_cmd(BPF_MAP_DELETE_ELEM, map->fd, key, NULL, NULL));
 }
 
 EVBPF_API int evbpf_map_next_key(const struct evbpf_map *map, const void *key, void *next_key)
@@ -806,7 +808,8 @@ EVBPF_API int evbpf_map_next_key(const struct evbpf_map *map, const void *key, v
 		return err;
 	if (!next_key)
 		return evbpf__err(-EINVAL, "map '%s': next_key: NULL next_key", map->name);
-	return elem_cmd(BPF_MAP_GET_NEXT_KEY, map->fd, key, NULL, next_key);
+	return evbpf__map_elem_result(map, "next_key",
+				      elem_cmd(BPF_MAP_GET_NEXT_KEY, map->fd, key, NULL, next_key));
 }
 
 EVBPF_API int evbpf_map_lookup_and_delete(const struct evbpf_map *map, const void *key,
@@ -816,7 +819,9 @@ EVBPF_API int evbpf_map_lookup_and_delete(const struct evbpf_map *map, const voi
 
 	if (err)
 		return err;
-	return elem_cmd(BPF_MAP_LOOKUP_AND_DELETE_ELEM, map->fd, key, value, NULL);
+	return evbpf__map_elem_result(map, "lookup_and_delete",
+				      elem_cmd(BPF_MAP_LOOKUP_AND_DELETE_ELEM, map->fd, key, value,
+					       NULL));
 }
 
 /* ------------------------------------------------------- standalone maps */

@@ -75,8 +75,13 @@ const char *evbpf__memlock_hint(int err)
 {
 	static __thread char hint[192];
 
-	if (err != -EPERM || !memlock_refused)
+	if (err != -EPERM)
 		return "";
+	/* Without a refused raise, or without the privileges BPF needs in
+	 * the first place (the raise is refused for the same reason), the
+	 * EPERM is about privileges. */
+	if (!memlock_refused || !evbpf__bpf_privileged())
+		return evbpf__perm_hint(err);
 	snprintf(hint, sizeof(hint),
 	         " (RLIMIT_MEMLOCK is %llu bytes and could not be raised: %s; before Linux "
 	         "5.11 BPF memory is charged to it)",

@@ -434,25 +434,58 @@ EVBPF_API int evbpf_object_btf_fd(const struct evbpf_object *obj)
 	return obj->btf_fd >= 0 ? obj->btf_fd : -ENOENT;
 }
 
+/*
+ * A failed find names what the object does have, so that a typo is
+ * reported where it is made ("no map 'event' in object 'x'; maps: events,
+ * counts") rather than one call later as a NULL argument.
+ */
+static void not_found(const struct evbpf_object *obj, const char *kind, const char *name)
+{
+	char list[1024];
+	size_t n = obj->nr_maps, len = 0;
+
+	list[0] = '\0';
+	if (!strcmp(kind, "program"))
+		n = obj->nr_progs;
+	for (size_t i = 0; i < n && len < sizeof(list) - 1; i++) {
+		const char *item = !strcmp(kind, "program") ? obj->progs[i].name : obj->maps[i].name;
+		int w = snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "", item);
+
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	if (len >= sizeof(list) - 1)
+		strcpy(list + sizeof(list) - 5, "...");
+	evbpf__err(-ENOENT, "no %s '%s' in object '%s'; %ss: %s", kind, name, obj->name, kind,
+		   n ? list : "(none)");
+}
+
 EVBPF_API struct evbpf_program *evbpf_object_find_program(const struct evbpf_object *obj,
 							  const char *name)
 {
-	if (!obj || !name)
+	if (!obj || !name) {
+		evbpf__err(-EINVAL, "find_program: NULL %s", obj ? "name" : "object");
 		return NULL;
+	}
 	for (size_t i = 0; i < obj->nr_progs; i++)
 		if (!strcmp(obj->progs[i].name, name))
 			return &obj->progs[i];
+	not_found(obj, "program", name);
 	return NULL;
 }
 
 EVBPF_API struct evbpf_map *evbpf_object_find_map(const struct evbpf_object *obj,
 						  const char *name)
 {
-	if (!obj || !name)
+	if (!obj || !name) {
+		evbpf__err(-EINVAL, "find_map: NULL %s", obj ? "name" : "object");
 		return NULL;
+	}
 	for (size_t i = 0; i < obj->nr_maps; i++)
 		if (!strcmp(obj->maps[i].name, name) || !strcmp(obj->maps[i].kname, name))
 			return &obj->maps[i];
+	not_found(obj, "map", name);
 	return NULL;
 }
 

@@ -218,8 +218,17 @@ EVBPF_API int evbpf_program_set_type(struct evbpf_program *prog, uint32_t prog_t
 {
 	if (!prog)
 		return evbpf__err(-EINVAL, "set_type: NULL program");
+	/* A program from a pin or an id: the kernel does not report its
+	 * expected attach type, so the caller may say it (the type itself
+	 * is the kernel's and cannot change). */
+	if (!prog->obj && prog->fd >= 0 && prog_type == prog->prog_type) {
+		prog->expected_attach_type = expected_attach_type;
+		return 0;
+	}
 	if (prog->fd >= 0)
-		return evbpf__err(-EBUSY, "prog '%s': set_type after load", prog->name);
+		return evbpf__err(-EBUSY, "prog '%s': set_type after load%s", prog->name,
+				  prog->obj ? "" : " (only the expected attach type of a "
+						   "program from a pin or an id can be set)");
 	prog->prog_type = prog_type;
 	prog->expected_attach_type = expected_attach_type;
 	return 0;

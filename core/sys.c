@@ -55,6 +55,17 @@ int evbpf__bpf_map_lookup(int fd, const void *key, void *value, uint64_t flags)
 	return map_elem_op(BPF_MAP_LOOKUP_ELEM, fd, key, value, flags);
 }
 
+int evbpf__bpf_map_next_key(int fd, const void *key, void *next_key)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = (uint32_t)fd;
+	attr.key = (uint64_t)(uintptr_t)key;
+	attr.next_key = (uint64_t)(uintptr_t)next_key;
+	return evbpf__bpf(BPF_MAP_GET_NEXT_KEY, &attr, sizeof(attr));
+}
+
 int evbpf__bpf_map_freeze(int fd)
 {
 	union bpf_attr attr;

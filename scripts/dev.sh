@@ -43,7 +43,22 @@ PACKAGES=(build-essential cmake pkg-config clang llvm libuv1-dev libev-dev libcm
 	  libbpf-dev linux-libc-dev iproute2 valgrind systemtap-sdt-dev)
 
 need_root() {
-	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+	if [ "$(id -u)" -eq 0 ]; then "$@"; return; fi
+	command -v sudo >/dev/null 2>&1 ||
+		{ echo "scripts/dev.sh: '$*' needs root, and sudo is not installed: run as root" >&2; exit 1; }
+	sudo "$@"
+}
+
+# Running BPF (the demo, the tests) needs root, and so does installing
+# missing packages. Say so before any work is done rather than after a
+# long build: root, or sudo to get it.
+check_root() {
+	[ "$(id -u)" -eq 0 ] && return 0
+	if ! command -v sudo >/dev/null 2>&1; then
+		echo "scripts/dev.sh $1: needs root (to load BPF programs and install packages)," \
+			"and sudo is not installed: run it as root" >&2
+		exit 1
+	fi
 }
 
 deps() {
@@ -247,6 +262,9 @@ matrix_table() {
 
 cmd=${1:-test}
 shift || true
+case "$cmd" in
+demo | test | valgrind | tsan | matrix) check_root "$cmd" ;;
+esac
 case "$cmd" in
 deps) deps ;;
 demo) deps; build; demo "$@" ;;

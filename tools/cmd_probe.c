@@ -23,6 +23,12 @@ static int run(int argc, char **argv)
 		else
 			return tool_usage_error("probe", "unexpected argument '%s'", argv[i]);
 	}
+	/* Without bpf() every answer below would be the same refusal: say
+	 * it once, with what to do, and fail. */
+	if (evbpf_probe_feature(EVBPF_FEATURE_BPF) != 1) {
+		fprintf(stderr, "evbpf probe: cannot probe this kernel: %s\n", evbpf_errmsg());
+		return 1;
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		const char *what = pass ? "map_types" : "prog_types";
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The async layer: ring buffers, perf event arrays and map polling as
- * watchers on an event loop. A reactor (see <evbpf/uv.h>, <evbpf/ev.h>) is
+ * watchers on an event loop, and user ring buffers written from one. A reactor (see <evbpf/uv.h>, <evbpf/ev.h>) is
  * a loop plus the few operations the consumers need. Every callback runs on
  * the loop's thread.
  *
@@ -16,7 +16,14 @@
  * once more before uv_loop_close()). evbpf_reactor_free() drops the
  * caller's reference only: consumers still started keep working until they
  * are stopped or freed. Freeing a consumer stops it; it may be freed from
- * inside its own callback.
+ * inside its own callback. A reactor whose last reference is gone (freed
+ * with nothing started on it) is refused by every start function with
+ * -EINVAL and a message, never followed: keep your reference until you
+ * are done starting consumers on it.
+ *
+ * One reader per ring: a second evbpf_ringbuf_new() on a map whose ring
+ * this process reads already is refused with -EBUSY (two readers would
+ * publish positions over each other and lose records).
  */
 #ifndef EVBPF_ASYNC_H
 #define EVBPF_ASYNC_H
@@ -88,6 +95,8 @@ struct evbpf_ringbuf_opts {
 	 * NULL. batch_max records at most per call (0: 64). */
 	evbpf_ringbuf_batch_fn batch_fn;
 	uint32_t batch_max;
+	/* Adaptive wakeups (see below): 0 keeps one wakeup per catch-up. */
+	uint32_t max_delay_us;
 };
 
 struct evbpf_perfbuf_opts {
@@ -99,7 +108,44 @@ struct evbpf_perfbuf_opts {
 	uint32_t budget; /* as in evbpf_ringbuf_opts, over all CPUs */
 	uint32_t drain_interval_ms;
 	uint32_t flags; /* EVBPF_ASYNC_* */
+	/* Adaptive wakeups (see below): 0 keeps the wakeup settings above. */
+	uint32_t max_delay_us;
 };
+
+/* ------------------------------------------------------------------ */
+/* Adaptive wakeups: max_delay_us                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * With max_delay_us set, a record may wait up to that long (plus the
+ * loop's own latency) before its callback runs, and in return the kernel
+ * stops waking the consumer under load: a wakeup costs the producer an
+ * irq_work and the consumer a trip through the loop, and at high rates it
+ * is most of the consumer's CPU time per record.
+ *
+ * Ring buffers: the kernel wakes a consumer only when a record is
+ * committed at the consumer position it published. When wakeups come
+ * closer together than max_delay_us / 2, the consumer switches to timer
+ * mode: it publishes its position one record behind (the record is
+ * delivered, only its space is released later), so no commit lands at the
+ * published position and no wakeup is sent, and it drains every
+ * max_delay_us on a timer instead (shorter when a period fills more than a
+ * quarter of the ring). When a timer drain finds fewer than two records it
+ * publishes its full position and goes back to wakeups. Every record is
+ * delivered exactly once; stop(), flush, drain-on-stop, free() and budgets
+ * keep their meaning (stop and free publish the full position). What it
+ * cannot do: a burst that fills the ring within one period is lost as it
+ * would be with a consumer that is late; size the ring for
+ * max_delay_us of the peak rate.
+ *
+ * Perf buffers: the events are opened with a wakeup watermark of half of
+ * each CPU's ring (unless wakeup_events or wakeup_watermark is set), and
+ * the consumer drains every max_delay_us while started, also when idle.
+ *
+ * Not with EVBPF_ASYNC_TIMER_ONLY. stats.wakeups counts the wakeups
+ * from the kernel, stats.timer_drains the timer's drains, and the fields
+ * below the mode switches.
+ */
 
 /* Counters of one consumer since it was created, brought up to date at the
  * end of each drain (a callback sees the values of the drains before). */
@@ -112,6 +158,10 @@ struct evbpf_async_stats {
 	uint64_t budget_hits;  /* drains that stopped at the budget with records left */
 	uint64_t lost;         /* perf buffer: records the kernel reported lost */
 	uint64_t drains;       /* drain passes of any origin */
+	/* Adaptive wakeups (max_delay_us): switches of a ring buffer consumer
+	 * into timer mode and back to wakeups. */
+	uint64_t timer_mode_enters;
+	uint64_t timer_mode_exits;
 };
 
 /* ------------------------------------------------------------------ */
@@ -121,7 +171,8 @@ struct evbpf_async_stats {
 /*
  * Map the ring of a loaded BPF_MAP_TYPE_RINGBUF map. The consumer keeps the
  * ring mapped (and the kernel map alive) until evbpf_ringbuf_free(). Only
- * one consumer may read a given ring at a time.
+ * one consumer may read a given ring at a time: -EBUSY when this process
+ * has a consumer on the map already (another process cannot be seen).
  */
 EVBPF_API int evbpf_ringbuf_new(const struct evbpf_map *map, evbpf_ringbuf_fn fn, void *ctx,
                                 struct evbpf_ringbuf **rbp);
@@ -247,6 +298,81 @@ EVBPF_API int evbpf_mappoll_stats(const struct evbpf_mappoll *mp,
 /* NULL-safe. A dump still running off the loop is abandoned: its result is
  * dropped and its memory released when it comes back to the loop. */
 EVBPF_API void evbpf_mappoll_free(struct evbpf_mappoll *mp);
+
+/* ------------------------------------------------------------------ */
+/* User ring buffers (BPF_MAP_TYPE_USER_RINGBUF, Linux 6.1)            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The other direction: user space writes records, a BPF program reads
+ * them with bpf_user_ringbuf_drain(&map, callback, ctx, 0), one callback
+ * per record (a dynptr), whenever the program runs. The natural way to
+ * push commands or configuration into BPF from an event loop.
+ *
+ *	void *p;
+ *	if (!evbpf_user_ringbuf_reserve(urb, sizeof(struct cmd), &p)) {
+ *		memcpy(p, &cmd, sizeof(cmd));
+ *		evbpf_user_ringbuf_submit(urb, p);   // the BPF side sees it now
+ *	}
+ *
+ * Records are consumed in ring order; a reservation that is neither
+ * submitted nor discarded holds back the records after it. A producer is
+ * not thread-safe (use one thread at a time; the loop's thread once
+ * started), and a process has at most one producer per ring (a second
+ * evbpf_user_ringbuf_new() on the same map is -EBUSY).
+ */
+struct evbpf_user_ringbuf;
+
+/* Called on the loop's thread after the BPF side consumed records (each
+ * bpf_user_ringbuf_drain() that drained something, unless it passed
+ * BPF_RB_NO_WAKEUP), so there is more room than before: retry here what
+ * did not fit. It may reserve, submit, stop or free the producer. */
+typedef void (*evbpf_user_ringbuf_space_fn)(void *ctx, struct evbpf_user_ringbuf *urb);
+
+/* Map the ring of a loaded BPF_MAP_TYPE_USER_RINGBUF map for writing.
+ * -EINVAL for another map type, -EBUSY when this process has a producer
+ * on the map already. The producer keeps the map alive until freed. */
+EVBPF_API int evbpf_user_ringbuf_new(const struct evbpf_map *map,
+                                     struct evbpf_user_ringbuf **urbp);
+/*
+ * Reserve size bytes (1 to the ring size minus 8, at most 16 MiB - 1) and
+ * return them, 8-byte aligned, through *samplep; the caller fills them and
+ * then submits or discards them. Never blocks: -ENOSPC when the ring has
+ * no room for the record now (evbpf_errmsg() says how much there is),
+ * -E2BIG when it never could.
+ */
+EVBPF_API int evbpf_user_ringbuf_reserve(struct evbpf_user_ringbuf *urb, size_t size,
+                                         void **samplep);
+/*
+ * As reserve, but wait up to timeout_ms (-1: forever; 0: just try) for the
+ * BPF side to make room, sleeping in epoll_wait until it drains. Returns
+ * -ETIMEDOUT when the time is up, -EBUSY while started on a reactor (a loop
+ * must not block: use reserve and the space callback there).
+ */
+EVBPF_API int evbpf_user_ringbuf_reserve_blocking(struct evbpf_user_ringbuf *urb, size_t size,
+                                                  int timeout_ms, void **samplep);
+/* Hand a reserved sample to the BPF side, or drop it (the BPF side skips
+ * it). -EINVAL for a pointer that is not a reserved sample of this ring. */
+EVBPF_API int evbpf_user_ringbuf_submit(struct evbpf_user_ringbuf *urb, void *sample);
+EVBPF_API int evbpf_user_ringbuf_discard(struct evbpf_user_ringbuf *urb, void *sample);
+/* Bytes free in the ring now (a record takes its size plus an 8-byte
+ * header, rounded up to 8). */
+EVBPF_API size_t evbpf_user_ringbuf_avail(const struct evbpf_user_ringbuf *urb);
+/* An epoll fd that becomes readable once after each drain by the BPF side
+ * (edge-triggered; reserve_blocking and the loop clear it), for loops
+ * evbpf has no reactor for. Owned by the producer. */
+EVBPF_API int evbpf_user_ringbuf_epoll_fd(const struct evbpf_user_ringbuf *urb);
+/* Call fn on the reactor's loop whenever the BPF side has made room (see
+ * evbpf_user_ringbuf_space_fn); the producer itself never blocks the
+ * loop. -EBUSY when started already. stop() is a pause. */
+EVBPF_API int evbpf_user_ringbuf_start(struct evbpf_user_ringbuf *urb,
+                                       struct evbpf_reactor *reactor,
+                                       evbpf_user_ringbuf_space_fn fn, void *ctx);
+EVBPF_API int evbpf_user_ringbuf_stop(struct evbpf_user_ringbuf *urb);
+/* Stop, discard every sample still reserved (so the BPF side is not held
+ * back by them), and unmap; submitted records stay for the BPF side.
+ * NULL-safe; may be called from the space callback. */
+EVBPF_API void evbpf_user_ringbuf_free(struct evbpf_user_ringbuf *urb);
 
 /* ------------------------------------------------------------------ */
 /* Reactors                                                            */

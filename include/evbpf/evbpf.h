@@ -131,6 +131,8 @@ enum evbpf_feature {
 	EVBPF_FEATURE_SOCKMAP_LINK,    /* BPF_LINK_CREATE for sockmap programs (6.10) */
 	EVBPF_FEATURE_KPROBE_SESSION,  /* BPF_TRACE_KPROBE_SESSION links (6.10) */
 	EVBPF_FEATURE_UPROBE_SESSION,  /* BPF_TRACE_UPROBE_SESSION links (6.13) */
+	EVBPF_FEATURE_MAP_BATCH,       /* BPF_MAP_{LOOKUP,UPDATE,DELETE}_BATCH commands (5.6) */
+	EVBPF_FEATURE_ENABLE_STATS,    /* BPF_ENABLE_STATS: run_time_ns and run_cnt (5.8) */
 	EVBPF_FEATURE__COUNT
 };
 EVBPF_API int evbpf_probe_feature(enum evbpf_feature feature);
@@ -851,6 +853,226 @@ EVBPF_API void *evbpf_map_initial_value(struct evbpf_map *map, size_t *sizep);
  */
 EVBPF_API int evbpf_program_autoattach(const struct evbpf_program *prog);
 EVBPF_API int evbpf_program_set_autoattach(struct evbpf_program *prog, int autoattach);
+
+/* ------------------------------------------------------------------ */
+/* Map operations: flags, freeze, queues and stacks, batches           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Every failing map operation (these and the element operations above)
+ * sets a fresh evbpf_errmsg() naming the map and the operation, with a
+ * hint where the errno has a usual cause ("map 'counts': update: Argument
+ * list too long (the map is full: max_entries 1024)"). -ENOENT ("no such
+ * element", "no more keys", "the map is empty") is an answer rather than
+ * an error: it sets the message but is logged at debug level only.
+ */
+
+/*
+ * Lookup with flags. BPF_F_LOCK (4) copies the value while holding the
+ * struct bpf_spin_lock the value contains (the map needs BTF for its
+ * value, as with libbpf; the lock word itself reads as zero).
+ * evbpf_map_update() takes BPF_F_LOCK the same way, or'ed with BPF_ANY,
+ * BPF_NOEXIST or BPF_EXIST, and then writes the value under the lock.
+ */
+EVBPF_API int evbpf_map_lookup_flags(const struct evbpf_map *map, const void *key, void *value,
+				     uint64_t flags);
+
+/*
+ * Make the map read-only for user space (BPF_MAP_FREEZE, Linux 5.2): later
+ * updates and deletes from user space fail with -EPERM, BPF programs keep
+ * their access. -EBUSY when mmapped writable, and -EBUSY or -EPERM (newer
+ * kernels) when frozen already.
+ */
+EVBPF_API int evbpf_map_freeze(const struct evbpf_map *map);
+
+/*
+ * Queue (FIFO) and stack (LIFO) maps, which have no keys; value points to
+ * value_size bytes. push's flags: 0, or BPF_EXIST (2) to drop the oldest
+ * element when the map is full (otherwise -E2BIG). pop removes and returns
+ * the next element, peek returns it without removing it; both -ENOENT
+ * when the map is empty. push and peek also work on bloom filter maps
+ * (add an element; test one: 0 "maybe present", -ENOENT "absent").
+ * Other map types: -EINVAL.
+ */
+EVBPF_API int evbpf_map_push(const struct evbpf_map *map, const void *value, uint64_t flags);
+EVBPF_API int evbpf_map_pop(const struct evbpf_map *map, void *value);
+EVBPF_API int evbpf_map_peek(const struct evbpf_map *map, void *value);
+
+struct evbpf_map_batch_opts {
+	size_t sz;
+	uint64_t elem_flags; /* per element: 0 or BPF_F_LOCK (the kernel allows no other) */
+	uint64_t flags;      /* the batch command's flags (0 today) */
+	/* Use the one-element-at-a-time path even where the kernel has the
+	 * batch command (the same results, for tests and comparisons). */
+	int fallback;
+};
+
+/*
+ * Batches: many elements per syscall (BPF_MAP_*_BATCH, Linux 5.6).
+ * keys is a packed array of key_size-byte keys and values one of
+ * evbpf_map_value_buf_size()-byte values (per-CPU maps: a slot per
+ * possible CPU for each element). *count is the capacity (in elements) on
+ * the way in and the number of elements processed on the way out, on
+ * success and on failure alike.
+ *
+ * lookup_batch walks the map: pass in_batch NULL for the first call and
+ * the previous call's out_batch afterwards. in_batch and out_batch are
+ * opaque cursors of at least key_size bytes, and at least 4. The return
+ * is 0 when more elements may follow and -ENOENT when this call reached
+ * the end of the map; *count elements were still copied by that last
+ * call (as with libbpf). The kernel reads hash maps a whole bucket at a
+ * time: -ENOSPC when *count is smaller than the next bucket (nothing is
+ * lost; call again with a larger count and the same in_batch).
+ * lookup_and_delete_batch deletes what it returns, so repeated calls
+ * drain the map. update_batch (BPF_ANY semantics) and delete_batch take
+ * *count keys (and values) and stop at the first element that fails.
+ *
+ * Where the kernel has no batch commands (EVBPF_FEATURE_MAP_BATCH) or the
+ * map type has no batch operation (LPM tries, among others), the same
+ * calls are served one element at a time with next_key, lookup, update
+ * and delete: same results, not atomic per bucket (an element deleted or
+ * added concurrently may be missed or seen twice). Use the same opts for
+ * a whole walk: the cursor of one path means nothing to the other.
+ */
+EVBPF_API int evbpf_map_lookup_batch(const struct evbpf_map *map, const void *in_batch,
+				     void *out_batch, void *keys, void *values, uint32_t *count,
+				     const struct evbpf_map_batch_opts *opts);
+EVBPF_API int evbpf_map_lookup_and_delete_batch(const struct evbpf_map *map,
+						const void *in_batch, void *out_batch, void *keys,
+						void *values, uint32_t *count,
+						const struct evbpf_map_batch_opts *opts);
+EVBPF_API int evbpf_map_update_batch(const struct evbpf_map *map, const void *keys,
+				     const void *values, uint32_t *count,
+				     const struct evbpf_map_batch_opts *opts);
+EVBPF_API int evbpf_map_delete_batch(const struct evbpf_map *map, const void *keys,
+				     uint32_t *count, const struct evbpf_map_batch_opts *opts);
+
+/* ------------------------------------------------------------------ */
+/* Introspection: program and link info, ids, programs from pins       */
+/* ------------------------------------------------------------------ */
+
+/* A program uses at most this many maps (the kernel's limit). */
+#define EVBPF_PROG_INFO_MAX_MAPS 64
+
+/*
+ * What the kernel reports about a loaded program (BPF_OBJ_GET_INFO_BY_FD).
+ * Set sz to sizeof(struct evbpf_prog_info); fields the running kernel
+ * does not report read as zero.
+ */
+struct evbpf_prog_info {
+	size_t sz;
+	uint32_t id;
+	uint32_t type; /* enum bpf_prog_type */
+	char name[16]; /* the kernel's copy: up to 15 characters of the name */
+	uint8_t tag[8]; /* hash of the instructions: same code, same tag */
+	/* Run-time statistics: counted only while statistics are enabled
+	 * (evbpf_enable_stats(), or the kernel.bpf_stats_enabled sysctl). */
+	uint64_t run_time_ns;
+	uint64_t run_cnt;
+	/* Runs skipped because the program was running already on that
+	 * CPU (fentry/fexit, Linux 5.12). */
+	uint64_t recursion_misses;
+	uint32_t xlated_prog_len; /* bytes of verified instructions */
+	uint32_t jited_prog_len;  /* bytes of machine code (0 without JIT) */
+	uint32_t nr_map_ids;      /* maps the program uses */
+	uint32_t map_ids[EVBPF_PROG_INFO_MAX_MAPS];
+	uint64_t load_time_ns;    /* when it was loaded, CLOCK_BOOTTIME */
+	uint32_t btf_id;          /* the program's BTF object, 0 without one */
+	uint32_t created_by_uid;
+	uint32_t verified_insns;  /* instructions the verifier processed (5.16) */
+	uint32_t attach_btf_obj_id; /* BTF-attached programs: the target's BTF (6.0) */
+	uint32_t attach_btf_id;
+	uint32_t ifindex;         /* offloaded programs */
+	int gpl_compatible;
+};
+
+/* Info of a loaded program of an object or one from a pin or an id
+ * (-ENOENT when it is not loaded), or of any program fd. */
+EVBPF_API int evbpf_program_info(const struct evbpf_program *prog, struct evbpf_prog_info *info);
+EVBPF_API int evbpf_prog_info_by_fd(int prog_fd, struct evbpf_prog_info *info);
+
+/*
+ * What the kernel reports about a BPF link. The union of the kernel's
+ * per-type fields is flattened; fields the link type does not have read
+ * as zero.
+ */
+struct evbpf_link_info {
+	size_t sz;
+	uint32_t id;
+	uint32_t type;        /* enum bpf_link_type; see evbpf_link_type_name() */
+	uint32_t prog_id;
+	uint32_t attach_type; /* tracing, cgroup, netns, tcx, netkit, sockmap links */
+	uint64_t cgroup_id;   /* cgroup links */
+	uint32_t ifindex;     /* xdp, tcx, netkit links */
+	uint32_t netns_ino;   /* netns links */
+	uint32_t target_obj_id; /* tracing: the target program, or the BTF object */
+	uint32_t target_btf_id; /* tracing: the function's BTF id */
+	uint32_t map_id;      /* sockmap and struct_ops links */
+	char tp_name[64];     /* raw tracepoint links: the tracepoint */
+};
+
+/*
+ * Info of a link that is a BPF link ("bpf_link" or "perf_link" kinds;
+ * -ENOTSUP with a message for netlink, socket, BPF_PROG_ATTACH and
+ * PERF_EVENT_IOC_SET_BPF attachments, which have no kernel object), or of
+ * any BPF link fd.
+ */
+EVBPF_API int evbpf_link_info(const struct evbpf_link *link, struct evbpf_link_info *info);
+EVBPF_API int evbpf_link_info_by_fd(int link_fd, struct evbpf_link_info *info);
+/* "raw_tracepoint", "tracing", "cgroup", "xdp", "tcx", ...; "unknown". */
+EVBPF_API const char *evbpf_link_type_name(uint32_t link_type);
+
+/*
+ * Enumerate what is loaded in the kernel: the first id after start_id
+ * (0 for the first) in *next_id, or -ENOENT after the last. Ids are
+ * stable for an object's life and never reused soon; an object may go
+ * away between two calls. Needs CAP_SYS_ADMIN.
+ *
+ *	for (uint32_t id = 0; !evbpf_prog_next_id(id, &id);)
+ *		...evbpf_program_from_id(id, &prog)...
+ */
+EVBPF_API int evbpf_prog_next_id(uint32_t start_id, uint32_t *next_id);
+EVBPF_API int evbpf_link_next_id(uint32_t start_id, uint32_t *next_id);
+EVBPF_API int evbpf_map_next_id(uint32_t start_id, uint32_t *next_id);
+
+/*
+ * A program that belongs to no object: one pinned on bpffs, one loaded
+ * elsewhere found by its id, or an fd (dup'ed; the caller keeps its own).
+ * It is loaded already, and every attach function accepts it, as well as
+ * evbpf_program_info(), _pin(), _test_run() and evbpf_link_update().
+ * Free it with evbpf_program_free(); links made from it hold their own
+ * kernel reference, as links from objects do.
+ *
+ * Its name is the kernel's (up to 15 characters) and it has no section,
+ * so evbpf_program_attach() (by section) refuses it: use a typed attach
+ * function. The kernel does not report a program's expected attach type;
+ * evbpf derives it where the program type allows only one (lsm,
+ * sk_lookup, flow_dissector, sk_msg, sock_ops, cgroup_device,
+ * cgroup_sysctl) or where the attach target says it (tp_btf and iter
+ * programs, on kernels that report it, 6.0). Elsewhere set it with
+ * evbpf_program_set_type(prog, evbpf_program_type(prog), attach_type),
+ * which such programs accept after load, or pass it in the attach
+ * function's options (cgroup hooks). fentry, fexit and fmod_ret programs
+ * attach without it (through BPF_RAW_TRACEPOINT_OPEN), but then without a
+ * cookie. Errors: -ENOENT (no such pin or id), -EINVAL (the pin is not a
+ * program), -EPERM (getting a program by id needs CAP_SYS_ADMIN).
+ */
+EVBPF_API int evbpf_program_from_pin(const char *path, struct evbpf_program **progp);
+EVBPF_API int evbpf_program_from_id(uint32_t id, struct evbpf_program **progp);
+EVBPF_API int evbpf_program_from_fd(int prog_fd, struct evbpf_program **progp);
+/* Free a program from evbpf_program_from_*() (closes its fd); NULL-safe.
+ * Programs owned by an object are left alone (with a warning). */
+EVBPF_API void evbpf_program_free(struct evbpf_program *prog);
+
+/*
+ * Turn on statistics of every program in the kernel while *fdp is open
+ * (BPF_ENABLE_STATS, Linux 5.8): type BPF_STATS_RUN_TIME (0) makes the
+ * kernel count run_cnt and run_time_ns (struct evbpf_prog_info) on every
+ * run. Close *fdp to turn them off again (they stay on while any process
+ * holds such an fd, or the kernel.bpf_stats_enabled sysctl is 1). The
+ * counting costs a little on every program run. Needs CAP_SYS_ADMIN.
+ */
+EVBPF_API int evbpf_enable_stats(uint32_t type, int *fdp);
 
 #ifdef __cplusplus
 }
