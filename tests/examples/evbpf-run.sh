@@ -176,12 +176,14 @@ hist_run() {
 		"$evbpf" run "$obj" -v --set target_comm="${probe##*/}" --set sample=100 \
 			--set key_id=7 --interval 0.3 "$@" 2>"$err" &
 		pid=$!
-		for i in $(seq 1 100); do
+		for i in $(seq 1 200); do
 			grep -q "ready" "$err" && break
 			sleep 0.05
 		done
 		"$probe"; "$probe"; "$probe"
-		sleep 0.8
+		# Several intervals, so the last printout has all three
+		# even on a slow guest.
+		sleep 1.5
 		kill -INT $pid
 		wait $pid' sh "$evbpf" "$fx/run_hist.bpf.o" "$TMP/$probe" "$TMP/$name.err" "$@" \
 		>"$TMP/$name.out"
