@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <linux/bpf.h>
 #include <sys/syscall.h>
 
@@ -229,6 +232,29 @@ static inline int test_main_(const char *suite, const struct CMUnitTest *tests, 
 
 #define RUN_TESTS(tests, setup, teardown)                                                          \
 	test_main_(argv[0], tests, sizeof(tests) / sizeof((tests)[0]), setup, teardown, argc, argv)
+
+/*
+ * tracefs and securityfs mounted where the kernel puts them, if they are
+ * not already, inside a private mount namespace of this process, so that
+ * nothing outlives the test. Tests that need them call this from their
+ * group setup; a kernel without them still skips through the probes.
+ */
+static inline void mount_kernel_fs_private(void)
+{
+	struct stat sb;
+	int tracefs = stat("/sys/kernel/tracing/events", &sb) == 0 ||
+		      stat("/sys/kernel/debug/tracing/events", &sb) == 0;
+	int securityfs = stat("/sys/kernel/security/lsm", &sb) == 0;
+
+	if (tracefs && securityfs)
+		return;
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return;
+	if (!tracefs)
+		mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	if (!securityfs)
+		mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
+}
 
 /* Fail with the library's detail when an evbpf call returns an error. */
 #define assert_ok(expr)                                                                            \

@@ -7,21 +7,13 @@
  * or /sys/kernel/btf/vmlinux for files under /sys/kernel/btf/.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "tool.h"
 
-static int usage(void)
-{
-	fprintf(stderr,
-	        "usage: evbpf btf dump [FILE] [--base BASE] [-o OUT]\n"
-	        "  FILE    raw BTF or an ELF file with .BTF (default /sys/kernel/btf/vmlinux)\n"
-	        "  --base  base of split BTF (default for /sys/kernel/btf/MODULE: vmlinux)\n"
-	        "  -o      write to OUT instead of standard output\n");
-	return 2;
-}
 
 static int run(int argc, char **argv)
 {
@@ -30,17 +22,25 @@ static int run(int argc, char **argv)
 	FILE *out = stdout;
 	int err;
 
-	if (argc < 2 || strcmp(argv[1], "dump"))
-		return usage();
+	bool have_path = false;
+
+	if (argc < 2)
+		return tool_usage_error("btf", "no action given (expected 'dump')");
+	if (strcmp(argv[1], "dump"))
+		return tool_usage_error("btf", "unknown action '%s' (expected 'dump')", argv[1]);
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			out_path = argv[++i];
 		else if (!strcmp(argv[i], "--base") && i + 1 < argc)
 			base_path = argv[++i];
+		else if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--base"))
+			return tool_usage_error("btf", "%s needs a file name", argv[i]);
 		else if (argv[i][0] == '-')
-			return usage();
+			return tool_usage_error("btf", "unknown option '%s'", argv[i]);
+		else if (have_path)
+			return tool_usage_error("btf", "unexpected argument '%s'", argv[i]);
 		else
-			path = argv[i];
+			path = argv[i], have_path = true;
 	}
 	if (!base_path && !strncmp(path, "/sys/kernel/btf/", 16) &&
 	    strcmp(path, "/sys/kernel/btf/vmlinux"))
@@ -85,5 +85,13 @@ static int run(int argc, char **argv)
 const struct tool_cmd tool_cmd_btf = {
     .name = "btf",
     .usage = "btf dump [FILE] [--base B] [-o OUT]  C header (vmlinux.h) from BTF",
+    .help = "usage: evbpf btf dump [FILE] [--base BASE] [-o OUT]\n"
+	    "\n"
+	    "Write the types of BTF as a C header (a vmlinux.h for BPF programs).\n"
+	    "\n"
+	    "  FILE         raw BTF or an ELF file with .BTF (default /sys/kernel/btf/vmlinux)\n"
+	    "  --base BASE  base of split BTF (default for /sys/kernel/btf/MODULE: vmlinux)\n"
+	    "  -o OUT       write to OUT instead of standard output\n"
+	    "  -h, --help   this text\n",
     .run = run,
 };

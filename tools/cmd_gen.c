@@ -59,14 +59,6 @@ struct gen {
 	FILE *out;
 };
 
-static int usage(void)
-{
-	fprintf(stderr,
-	        "usage: evbpf gen skeleton FILE.bpf.o [--name NAME] [-o OUT]\n"
-	        "  --name  the skeleton's name (default: FILE without .bpf.o, as an identifier)\n"
-	        "  -o      write to OUT instead of standard output\n");
-	return 2;
-}
 
 static bool is_ident(const char *s)
 {
@@ -666,20 +658,27 @@ static int run(int argc, char **argv)
 	FILE *out = stdout;
 	int err;
 
-	if (argc < 2 || strcmp(argv[1], "skeleton"))
-		return usage();
+	if (argc < 2)
+		return tool_usage_error("gen", "no action given (expected 'skeleton')");
+	if (strcmp(argv[1], "skeleton"))
+		return tool_usage_error("gen", "unknown action '%s' (expected 'skeleton')",
+					argv[1]);
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--name") && i + 1 < argc)
 			name_arg = argv[++i];
 		else if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			out_path = argv[++i];
-		else if (argv[i][0] == '-' || path)
-			return usage();
+		else if (!strcmp(argv[i], "--name") || !strcmp(argv[i], "-o"))
+			return tool_usage_error("gen", "%s needs a value", argv[i]);
+		else if (argv[i][0] == '-')
+			return tool_usage_error("gen", "unknown option '%s'", argv[i]);
+		else if (path)
+			return tool_usage_error("gen", "unexpected argument '%s'", argv[i]);
 		else
 			path = argv[i];
 	}
 	if (!path)
-		return usage();
+		return tool_usage_error("gen", "no object file given");
 	if (name_arg && !is_ident(name_arg)) {
 		fprintf(stderr, "evbpf: gen skeleton: --name '%s' is not a C identifier\n",
 		        name_arg);
@@ -727,5 +726,13 @@ static int run(int argc, char **argv)
 const struct tool_cmd tool_cmd_gen = {
     .name = "gen",
     .usage = "gen skeleton FILE.bpf.o [--name NAME] [-o OUT]  C header with typed access",
+    .help = "usage: evbpf gen skeleton FILE.bpf.o [--name NAME] [-o OUT]\n"
+	    "\n"
+	    "Write a C header that embeds the object and gives typed access to its\n"
+	    "programs, maps and globals.\n"
+	    "\n"
+	    "  --name NAME  the skeleton's name (default: FILE without .bpf.o, as an identifier)\n"
+	    "  -o OUT       write to OUT instead of standard output\n"
+	    "  -h, --help   this text\n",
     .run = run,
 };

@@ -65,17 +65,15 @@ static int run(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
+		else if (argv[i][0] == '-')
+			return tool_usage_error("inspect", "unknown option '%s'", argv[i]);
 		else if (!path)
 			path = argv[i];
-		else {
-			fprintf(stderr, "evbpf: inspect: unexpected argument '%s'\n", argv[i]);
-			return 1;
-		}
+		else
+			return tool_usage_error("inspect", "unexpected argument '%s'", argv[i]);
 	}
-	if (!path) {
-		fprintf(stderr, "usage: evbpf %s\n", tool_cmd_inspect.usage);
-		return 1;
-	}
+	if (!path)
+		return tool_usage_error("inspect", "no object file given");
 	err = evbpf_object_open_file(path, NULL, &obj);
 	if (err) {
 		tool_error(path, err);
@@ -91,6 +89,13 @@ static int run(int argc, char **argv)
 
 const struct tool_cmd tool_cmd_inspect = {
 	.name = "inspect",
-	.usage = "inspect FILE.o [--json]   programs, maps and BTF of an object",
+	.usage = "inspect FILE.o [--json]   programs and maps of an object",
+	.help = "usage: evbpf inspect FILE.o [--json]\n"
+		"\n"
+		"List the programs (name, section, type, instruction count) and maps (type,\n"
+		"key and value sizes, max_entries) of a BPF object, without a kernel.\n"
+		"\n"
+		"  --json      one JSON object instead of a table\n"
+		"  -h, --help  this text\n",
 	.run = run,
 };

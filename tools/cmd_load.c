@@ -15,17 +15,17 @@ static int run(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--pin") && i + 1 < argc)
 			opts.pin_root = argv[++i];
-		else if (!path && argv[i][0] != '-')
+		else if (!strcmp(argv[i], "--pin"))
+			return tool_usage_error("load", "--pin needs a directory");
+		else if (argv[i][0] == '-')
+			return tool_usage_error("load", "unknown option '%s'", argv[i]);
+		else if (!path)
 			path = argv[i];
-		else {
-			fprintf(stderr, "evbpf: load: unexpected argument '%s'\n", argv[i]);
-			return 1;
-		}
+		else
+			return tool_usage_error("load", "unexpected argument '%s'", argv[i]);
 	}
-	if (!path) {
-		fprintf(stderr, "usage: evbpf %s\n", tool_cmd_load.usage);
-		return 1;
-	}
+	if (!path)
+		return tool_usage_error("load", "no object file given");
 	err = evbpf_object_open_file(path, &opts, &obj);
 	if (err) {
 		tool_error(path, err);
@@ -56,5 +56,12 @@ static int run(int argc, char **argv)
 const struct tool_cmd tool_cmd_load = {
 	.name = "load",
 	.usage = "load FILE.o [--pin DIR]   load every program; verifier stats or log",
+	.help = "usage: evbpf load FILE.o [--pin DIR]\n"
+		"\n"
+		"Load every program of a BPF object and print the verifier's statistics, or\n"
+		"its log when a program is rejected (exit status 1).\n"
+		"\n"
+		"  --pin DIR   pin root for maps declared with LIBBPF_PIN_BY_NAME\n"
+		"  -h, --help  this text\n",
 	.run = run,
 };

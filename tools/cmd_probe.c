@@ -12,13 +12,16 @@ extern const struct tool_cmd tool_cmd_probe;
 
 static int run(int argc, char **argv)
 {
-	int json = argc > 1 && !strcmp(argv[1], "--json");
 	const char *sep = "";
-	int failed = 0;
+	int json = 0, failed = 0;
 
-	if (argc > 2 || (argc == 2 && !json)) {
-		fprintf(stderr, "usage: evbpf %s\n", tool_cmd_probe.usage);
-		return 2;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (argv[i][0] == '-')
+			return tool_usage_error("probe", "unknown option '%s'", argv[i]);
+		else
+			return tool_usage_error("probe", "unexpected argument '%s'", argv[i]);
 	}
 	/* Without bpf() every answer below would be the same refusal: say
 	 * it once, with what to do, and fail. */
@@ -85,5 +88,12 @@ static int run(int argc, char **argv)
 const struct tool_cmd tool_cmd_probe = {
 	.name = "probe",
 	.usage = "probe [--json]            program and map types and facilities of the kernel",
+	.help = "usage: evbpf probe [--json]\n"
+		"\n"
+		"Report which program types, map types and facilities the running kernel\n"
+		"has, by really trying each one.\n"
+		"\n"
+		"  --json      one JSON object instead of a list\n"
+		"  -h, --help  this text\n",
 	.run = run,
 };

@@ -32,6 +32,7 @@
 #include "json_btf.h"
 #include "run.h"
 #include "run_loop.h"
+#include "run_view.h"
 #include "tool.h"
 
 #define RUN_TYPE_CACHE 16
@@ -67,6 +68,19 @@ struct run_opts {
 	size_t nr_map_types;
 	const char *iface;
 	const char *cgroup;
+	const char **progs; /* --prog: only these */
+	size_t nr_progs;
+	const char **skips; /* --skip: not these */
+	size_t nr_skips;
+	const char **max_entries; /* --max-entries MAP=N */
+	size_t nr_max_entries;
+	bool strict;
+	const char **tables; /* --map NAME (no type): a table */
+	size_t nr_tables;
+	const char **hists; /* --hist NAME */
+	size_t nr_hists;
+	double interval; /* --interval S: seconds between tables */
+	uint32_t top;    /* --top N: 0 all */
 	bool verbose;
 };
 
@@ -82,6 +96,9 @@ struct run {
 	struct run_loop *loop;
 	struct evbpf_reactor *reactor;
 	uint64_t records;
+	size_t nr_skipped; /* programs not attached (no target) */
+	struct run_view **views; /* --map NAME, then --hist NAME */
+	size_t nr_views;
 	bool done;
 	int write_errno; /* stdout failed: why */
 	struct jbuf line;
@@ -89,11 +106,15 @@ struct run {
 
 static void run_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Put before the next messages' text: "warning: skipping " while attach_all
+ * reports a program it leaves out. */
+static const char *run_fail_tag = "";
+
 static void run_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("evbpf: run: ", stderr);
+	fprintf(stderr, "evbpf: run: %s", run_fail_tag);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -274,25 +295,41 @@ static void on_stop(void *ctx, enum run_stop_reason why, int arg)
 
 /* ------------------------------------------------------------ options */
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: evbpf run FILE.o [--backend uv|ev] [--duration S] [--count N]\n"
-	           "                        [--set NAME=VALUE]... [--map NAME:TYPE]...\n"
-	           "                        [--iface IFNAME] [--cgroup PATH] [-v]\n"
-	           "\n"
-	           "Load FILE.o, attach every program by its section name and print every\n"
-	           "ring buffer and perf event array record as a JSON line on stdout.\n"
-	           "\n"
-	           "  --backend uv|ev   event loop (default: uv when built in)\n"
-	           "  --duration S      stop after S seconds\n"
-	           "  --count N         stop after N records\n"
-	           "  --set NAME=VALUE  initial value of a global (parsed by its BTF type)\n"
-	           "  --map NAME:TYPE   decode map NAME's records as TYPE ('struct event',\n"
-	           "                    'u64', ... or 'hex'); by default the type is guessed\n"
-	           "  --iface IFNAME    where to attach XDP and tc programs\n"
-	           "  --cgroup PATH     where to attach cgroup programs\n"
-	           "  -v, --verbose     say on stderr what was attached, and 'ready'\n");
-}
+static const char run_help[] =
+	"usage: evbpf run FILE.o [--backend uv|ev] [--duration S] [--count N]\n"
+	"                        [--set NAME=VALUE]... [--map NAME:TYPE]...\n"
+	"                        [--iface IFNAME] [--cgroup PATH] [--prog NAME]...\n"
+	"                        [--skip NAME]... [--max-entries MAP=N]... [--strict]\n"
+	"                        [--map NAME]... [--hist NAME]... [--interval S] [--top N] [-v]\n"
+	"\n"
+	"Load FILE.o, attach every program by its section name and print every\n"
+	"ring buffer and perf event array record as a JSON line on stdout.\n"
+	"\n"
+	"  --backend uv|ev   event loop (default: uv when built in)\n"
+	"  --duration S      stop after S seconds\n"
+	"  --count N         stop after N records\n"
+	"  --set NAME=VALUE  initial value of a global (parsed by its BTF type)\n"
+	"  --map NAME:TYPE   decode map NAME's records as TYPE ('struct event',\n"
+	"                    'u64', ... or 'hex'); by default the type is guessed\n"
+	"  --map NAME        print hash or array map NAME as a table every interval,\n"
+	"                    largest value first, keys and values decoded by BTF\n"
+	"  --hist NAME       print map NAME's log2 histograms (values of u32/u64\n"
+	"                    slots, one per key) every interval\n"
+	"  --interval S      seconds between tables and histograms (default 1)\n"
+	"  --top N           only the first N rows, or N histograms\n"
+	"  --iface IFNAME    where to attach XDP and tc programs\n"
+	"  --cgroup PATH     where to attach cgroup programs\n"
+	"  --prog NAME       load and attach only program NAME (repeatable)\n"
+	"  --skip NAME       do not load or attach program NAME (repeatable)\n"
+	"  --max-entries MAP=N  set map MAP's max_entries before the load\n"
+	"  --strict          a missing attach target (a tracepoint this kernel lacks)\n"
+	"                    is an error; by default the program is skipped\n"
+	"\n"
+	"Programs that need a target given on the command line (XDP and tc without\n"
+	"--iface, cgroup programs without --cgroup, bare uprobe, perf_event and\n"
+	"socket sections) are skipped with a one-line warning saying why.\n"
+	"  -v, --verbose     say on stderr what was attached, and 'ready'\n"
+	"  -h, --help        this text\n";
 
 static bool push(const char ***arr, size_t *n, const char *s)
 {
@@ -305,6 +342,20 @@ static bool push(const char ***arr, size_t *n, const char *s)
 	return true;
 }
 
+/* The options followed by a value; any other "-..." is unknown. */
+static bool takes_value(const char *a)
+{
+	static const char *const with_value[] = {
+	    "--backend", "--duration", "--count", "--set",        "--map",
+	    "--iface",   "--cgroup",   "--prog",  "--skip", "--max-entries",
+	    "--hist",    "--interval", "--top"};
+
+	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
+		if (!strcmp(a, with_value[i]))
+			return true;
+	return false;
+}
+
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	for (int i = 1; i < argc; i++) {
@@ -313,11 +364,15 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		char *end;
 
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
+			fputs(run_help, stdout);
 			return 1;
 		}
 		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			o->verbose = true;
+			continue;
+		}
+		if (!strcmp(a, "--strict")) {
+			o->strict = true;
 			continue;
 		}
 		if (a[0] != '-') {
@@ -328,8 +383,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			o->path = a;
 			continue;
 		}
+		if (!takes_value(a)) {
+			run_fail("unknown option '%s' (see evbpf help run)", a);
+			return -1;
+		}
 		if (!v) {
-			run_fail("%s needs a value (see evbpf run --help)", a);
+			run_fail("%s needs a value (see evbpf help run)", a);
 			return -1;
 		}
 		i++;
@@ -353,19 +412,51 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			if (!push(&o->sets, &o->nr_sets, v))
 				return -1;
 		} else if (!strcmp(a, "--map")) {
-			if (!push(&o->map_types, &o->nr_map_types, v))
+			bool typed = strchr(v, ':') != NULL;
+
+			if (!push(typed ? &o->map_types : &o->tables,
+			          typed ? &o->nr_map_types : &o->nr_tables, v))
+				return -1;
+		} else if (!strcmp(a, "--hist")) {
+			if (!push(&o->hists, &o->nr_hists, v))
+				return -1;
+		} else if (!strcmp(a, "--interval")) {
+			errno = 0;
+			o->interval = strtod(v, &end);
+			if (errno || *end || !(o->interval >= 0.01) || o->interval > 86400) {
+				run_fail("--interval %s: expected seconds, 0.01 to 86400", v);
+				return -1;
+			}
+		} else if (!strcmp(a, "--top")) {
+			unsigned long long n;
+
+			errno = 0;
+			n = strtoull(v, &end, 10);
+			if (errno || *end || !n || n > UINT32_MAX || v[0] == '-') {
+				run_fail("--top %s: expected a positive number", v);
+				return -1;
+			}
+			o->top = (uint32_t)n;
+		} else if (!strcmp(a, "--prog")) {
+			if (!push(&o->progs, &o->nr_progs, v))
+				return -1;
+		} else if (!strcmp(a, "--skip")) {
+			if (!push(&o->skips, &o->nr_skips, v))
+				return -1;
+		} else if (!strcmp(a, "--max-entries")) {
+			if (!push(&o->max_entries, &o->nr_max_entries, v))
 				return -1;
 		} else if (!strcmp(a, "--iface")) {
 			o->iface = v;
 		} else if (!strcmp(a, "--cgroup")) {
 			o->cgroup = v;
 		} else {
-			run_fail("unknown option '%s' (see evbpf run --help)", a);
+			run_fail("unknown option '%s' (see evbpf help run)", a);
 			return -1;
 		}
 	}
 	if (!o->path) {
-		usage(stderr);
+		run_fail("no object file given (see evbpf help run)");
 		return -1;
 	}
 	return 0;
@@ -456,6 +547,127 @@ static int apply_map_types(struct run *r)
 	return 0;
 }
 
+static void free_opts(struct run_opts *o)
+{
+	free(o->sets);
+	free(o->map_types);
+	free(o->progs);
+	free(o->skips);
+	free(o->max_entries);
+	free(o->tables);
+	free(o->hists);
+}
+
+/* --map NAME and --hist NAME, once the maps exist. */
+static int make_views(struct run *r)
+{
+	size_t n = r->opts.nr_tables + r->opts.nr_hists;
+	uint32_t interval_ms = (uint32_t)((r->opts.interval > 0 ? r->opts.interval : 1.0) * 1000.0 +
+	                                  0.5);
+	char msg[512];
+
+	r->views = calloc(n ? n : 1, sizeof(*r->views));
+	if (!r->views)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		bool hist = i >= r->opts.nr_tables;
+		const char *name = hist ? r->opts.hists[i - r->opts.nr_tables] : r->opts.tables[i];
+		int err = run_view_new(r->obj, name, hist, r->opts.top, interval_ms, msg,
+		                       sizeof(msg), &r->views[i]);
+
+		if (err) {
+			run_fail("%s", msg);
+			return err;
+		}
+		r->nr_views++;
+	}
+	return 0;
+}
+
+static int start_views(struct run *r)
+{
+	for (size_t i = 0; i < r->nr_views; i++) {
+		int err = run_view_start(r->views[i], r->reactor);
+
+		if (err) {
+			run_fail_lib(NULL, err);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static bool listed(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
+/* --prog / --skip: a program left out is not loaded (autoload off), so it
+ * is neither verified nor attached. A name that matches no program is a
+ * mistake worth stopping for. */
+static int select_programs(struct run *r)
+{
+	const char *const *lists[2] = {r->opts.progs, r->opts.skips};
+	size_t lens[2] = {r->opts.nr_progs, r->opts.nr_skips};
+	struct evbpf_program *p = NULL;
+
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < lens[l]; i++)
+			if (!evbpf_object_find_program(r->obj, lists[l][i])) {
+				run_fail("%s %s: no program of that name in %s",
+				         l ? "--skip" : "--prog", lists[l][i], r->opts.path);
+				return -ENOENT;
+			}
+	while ((p = evbpf_object_next_program(r->obj, p))) {
+		const char *name = evbpf_program_name(p);
+		bool keep = !listed(r->opts.skips, r->opts.nr_skips, name) &&
+		            (!r->opts.nr_progs || listed(r->opts.progs, r->opts.nr_progs, name));
+
+		if (!keep)
+			evbpf_program_set_autoload(p, 0);
+	}
+	return 0;
+}
+
+/* --max-entries MAP=N, before the maps are created. */
+static int apply_max_entries(struct run *r)
+{
+	for (size_t i = 0; i < r->opts.nr_max_entries; i++) {
+		const char *spec = r->opts.max_entries[i];
+		const char *eq = strchr(spec, '=');
+		char name[128], *end;
+		struct evbpf_map *map;
+		unsigned long long n;
+		int err;
+
+		if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof(name)) {
+			run_fail("--max-entries %s: expected MAP=N", spec);
+			return -EINVAL;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - spec), spec);
+		errno = 0;
+		n = strtoull(eq + 1, &end, 0);
+		if (errno || *end || !eq[1] || eq[1] == '-' || n == 0 || n > UINT32_MAX) {
+			run_fail("--max-entries %s: expected a positive 32-bit number", spec);
+			return -EINVAL;
+		}
+		map = evbpf_object_find_map(r->obj, name);
+		if (!map) {
+			run_fail("--max-entries %s: no map '%s' in %s", spec, name, r->opts.path);
+			return -ENOENT;
+		}
+		err = evbpf_map_set_max_entries(map, (uint32_t)n);
+		if (err) {
+			run_fail_lib(NULL, err);
+			return err;
+		}
+	}
+	return 0;
+}
+
 static int check_programs(struct run *r)
 {
 	const struct evbpf_program *p = NULL;
@@ -539,6 +751,14 @@ static int attach_typed(struct run *r, struct evbpf_program *p, struct evbpf_lin
 	return 1;
 }
 
+/* The attach target (a tracepoint, a kernel function) does not exist on
+ * this kernel. A missing tracefs is also -ENOENT, but that is the
+ * machine's setup, not the kernel lacking the target: it stays an error. */
+static bool target_missing(int err)
+{
+	return err == -ENOENT && !strstr(evbpf_errmsg(), "tracefs not found");
+}
+
 static int attach_all(struct run *r)
 {
 	struct evbpf_program *p = NULL;
@@ -564,15 +784,26 @@ static int attach_all(struct run *r)
 			    evbpf__sec_def_find(evbpf_program_section(p));
 			uint32_t type = evbpf_program_type(p);
 			const char *hint = "";
+			bool no_auto = err == -ENOTSUP || err == -EOPNOTSUPP;
 
 			if (type == BPF_PROG_TYPE_XDP || type == BPF_PROG_TYPE_SCHED_CLS)
 				hint = " (evbpf run: give --iface IFNAME)";
 			else if (def && def->attach == EVBPF_ATTACH_CGROUP)
 				hint = " (evbpf run: give --cgroup PATH)";
-			if (err != -ENOTSUP && err != -EOPNOTSUPP)
+			if (!no_auto)
 				hint = "";
 			/* Library messages about a program already name it. */
 			snprintf(what, sizeof(what), "prog '%s'", evbpf_program_name(p));
+			if (no_auto || (target_missing(err) && !r->opts.strict)) {
+				/* Needs a target from the command line, or its
+				 * target is not on this kernel: run the rest. */
+				run_fail_tag = "warning: skipping ";
+				run_fail_lib_hint(strncmp(evbpf_errmsg(), "prog '", 6) ? what : NULL,
+				                  err, hint);
+				run_fail_tag = "";
+				r->nr_skipped++;
+				continue;
+			}
 			run_fail_lib_hint(strncmp(evbpf_errmsg(), "prog '", 6) ? what : NULL, err,
 			                  hint);
 			return err;
@@ -608,6 +839,11 @@ static void teardown(struct run *r, bool drain)
 		evbpf_ringbuf_free(r->maps[i].rb);
 		evbpf_perfbuf_free(r->maps[i].pb);
 	}
+	for (size_t i = 0; i < r->nr_views; i++)
+		run_view_free(r->views[i]);
+	free(r->views);
+	r->views = NULL;
+	r->nr_views = 0;
 	evbpf_reactor_free(r->reactor);
 	r->reactor = NULL;
 	if (r->loop)
@@ -619,8 +855,7 @@ static void teardown(struct run *r, bool drain)
 	evbpf_object_close(r->obj);
 	free(r->links);
 	free(r->maps);
-	free(r->opts.sets);
-	free(r->opts.map_types);
+	free_opts(&r->opts);
 	jbuf_free(&r->line);
 }
 
@@ -634,8 +869,7 @@ static int run_cmd(int argc, char **argv)
 
 	err = parse_opts(argc, argv, &r.opts);
 	if (err) {
-		free(r.opts.sets);
-		free(r.opts.map_types);
+		free_opts(&r.opts);
 		return err > 0 ? 0 : 2; /* usage errors: 2, as for the other commands */
 	}
 	r.lops = find_backend(r.opts.backend);
@@ -662,8 +896,19 @@ static int run_cmd(int argc, char **argv)
 		}
 	}
 	err = collect_maps(&r);
+	if (!err && r.opts.count && !r.nr_maps) {
+		run_fail("--count %llu: %s has no ring buffer or perf event array to count "
+		         "records of",
+		         (unsigned long long)r.opts.count, r.opts.path);
+		ret = 2;
+		goto out;
+	}
 	if (!err)
 		err = apply_map_types(&r);
+	if (!err)
+		err = select_programs(&r);
+	if (!err)
+		err = apply_max_entries(&r);
 	if (!err)
 		err = check_programs(&r);
 	if (err)
@@ -673,6 +918,8 @@ static int run_cmd(int argc, char **argv)
 		run_fail_lib(r.opts.path, err);
 		goto out;
 	}
+	if (make_views(&r))
+		goto out;
 	if (r.opts.duration > 0) {
 		duration_ms = (uint64_t)(r.opts.duration * 1000.0 + 0.5);
 		if (!duration_ms)
@@ -683,11 +930,11 @@ static int run_cmd(int argc, char **argv)
 		run_fail("cannot set up the %s loop: %s", r.lops->name, evbpf_strerror(err));
 		goto out;
 	}
-	if (start_consumers(&r) || attach_all(&r))
+	if (start_consumers(&r) || start_views(&r) || attach_all(&r))
 		goto out;
 	for (size_t i = 0; i < r.nr_maps; i++)
 		nr_read += r.maps[i].rb || r.maps[i].pb;
-	if (!nr_read)
+	if (!nr_read && !r.nr_views)
 		fprintf(stderr, "evbpf: run: note: no ring buffer or perf event array to read\n");
 	if (r.opts.verbose)
 		fprintf(stderr, "evbpf: run: ready: %zu program(s) attached, %zu buffer(s) on %s\n",
@@ -717,5 +964,6 @@ const struct tool_cmd tool_cmd_run = {
     .name = "run",
     .usage = "run FILE.o [OPTIONS]      attach, stream ring/perf buffer records as JSON "
              "(run --help)",
+    .help = run_help,
     .run = run_cmd,
 };

@@ -39,6 +39,26 @@ expect_error badtype "no type 'struct nope'" "$evbpf" run "$fx/run_events.bpf.o"
 grep -q '^evbpf: run: --count many: expected a positive number' "$TMP/usage.err" ||
 	fail "--count many: $(cat "$TMP/usage.err")"
 
+# Selection errors found before any kernel call: one line, exit 1; --count
+# with nothing to count: exit 2.
+expect_error noprog "--prog nosuch: no program of that name" "$evbpf" run "$fx/run_select.bpf.o" \
+	--prog nosuch
+expect_error noskip "--skip nosuch: no program of that name" "$evbpf" run "$fx/run_select.bpf.o" \
+	--skip nosuch
+expect_error nomap "--max-entries nosuch=3: no map 'nosuch'" "$evbpf" run "$fx/run_select.bpf.o" \
+	--max-entries nosuch=3
+expect_error badmax "--max-entries sel_counts=x: expected a positive" "$evbpf" run \
+	"$fx/run_select.bpf.o" --max-entries sel_counts=x
+"$evbpf" run "$fx/run_hist.bpf.o" --top 0 >/dev/null 2>"$TMP/top0.err"
+[ $? = 2 ] || fail "--top 0: exit status is not 2"
+"$evbpf" run "$fx/run_hist.bpf.o" --interval 0 >/dev/null 2>"$TMP/int0.err"
+[ $? = 2 ] || fail "--interval 0: exit status is not 2"
+"$evbpf" run "$fx/run_reject.bpf.o" --count 1 >"$TMP/nocount.out" 2>"$TMP/nocount.err"
+[ $? = 2 ] || fail "--count without a buffer: exit status is not 2"
+[ "$(wc -l <"$TMP/nocount.err")" = 1 ] || fail "--count without a buffer: not one line"
+grep -q '^evbpf: run: --count 1: .* has no ring buffer or perf event array' "$TMP/nocount.err" ||
+	fail "--count without a buffer: $(cat "$TMP/nocount.err")"
+
 require_kernel "$evbpf" "$fx"
 
 expect_error reject "verifier: .*invalid mem access" "$evbpf" run "$fx/run_reject.bpf.o"
@@ -80,9 +100,129 @@ grep -q "attached prog 'run_tp_exec' on tracepoint sched/sched_process_exec" "$T
 	fail "tracepoint object: not attached"
 all_lines tp 1 '^\{"map":"tp_events","size":8,"data":"[0-9a-f]{16}"\}$'
 
+# Program selection on run_select.bpf.o, with tracefs (mounted privately
+# when the system has none). select NAME ARGS...: evbpf run ARGS until one
+# record (an exec of /bin/true) arrives; its exit status in NAME.rc.
+select_run() {
+	local name=$1
+	shift
+	unshare -m sh -c '
+		if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
+			mount -t tracefs nodev /sys/kernel/tracing || exit 3
+		fi
+		"$0" run "$@" --count 1 --duration 20 -v &
+		pid=$!
+		for i in $(seq 1 100); do
+			kill -0 $pid 2>/dev/null || break
+			/bin/true
+			sleep 0.05
+		done
+		wait $pid' "$evbpf" "$fx/run_select.bpf.o" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+	echo $? >"$TMP/$name.rc"
+}
+# Without --max-entries the hash map cannot be created.
+select_run sel-nomax
+[ "$(cat "$TMP/sel-nomax.rc")" = 1 ] || fail "sel-nomax: exit status is not 1"
+grep -q "map 'sel_counts': BPF_MAP_CREATE.*max 0" "$TMP/sel-nomax.err" || fail "sel-nomax: no map error"
+# Every program that cannot attach here is skipped with one line saying why;
+# the one that can streams.
+select_run sel-all --max-entries sel_counts=8
+[ "$(cat "$TMP/sel-all.rc")" = 0 ] || fail "sel-all: exit status $(cat "$TMP/sel-all.rc")"
+all_lines sel-all 1 '^\{"map":"sel_events","size":8,"data":"[0-9a-f]{16}"\}$'
+[ "$(grep -c '^evbpf: run: warning: skipping ' "$TMP/sel-all.err")" = 5 ] ||
+	fail "sel-all: not 5 programs skipped"
+grep -q "skipping prog 'sel_missing': .*no_such_event.*No such file" "$TMP/sel-all.err" ||
+	fail "sel-all: missing tracepoint not reported"
+grep -q "skipping prog 'sel_xdp'.*give --iface IFNAME" "$TMP/sel-all.err" || fail "sel-all: xdp"
+for p in sel_uprobe sel_socket sel_perf; do
+	grep -q "skipping prog '$p'.*does not say where to attach" "$TMP/sel-all.err" ||
+		fail "sel-all: $p not skipped with a reason"
+done
+grep -q "attached prog 'sel_exec'" "$TMP/sel-all.err" || fail "sel-all: sel_exec not attached"
+grep -q "ready: 1 program(s) attached" "$TMP/sel-all.err" || fail "sel-all: not 1 attached"
+# --strict: the missing tracepoint is an error.
+select_run sel-strict --max-entries sel_counts=8 --strict
+[ "$(cat "$TMP/sel-strict.rc")" = 1 ] || fail "sel-strict: exit status is not 1"
+grep -q "^evbpf: run: prog 'sel_missing': .*no_such_event" "$TMP/sel-strict.err" ||
+	fail "sel-strict: no error for the missing tracepoint"
+# --prog: only that one is loaded, so nothing is skipped, even with --strict.
+select_run sel-prog --max-entries sel_counts=8 --prog sel_exec --strict
+[ "$(cat "$TMP/sel-prog.rc")" = 0 ] || fail "sel-prog: exit status $(cat "$TMP/sel-prog.rc")"
+all_lines sel-prog 1 '^\{"map":"sel_events",'
+grep -q 'skipping' "$TMP/sel-prog.err" && fail "sel-prog: a program was skipped"
+# --skip: the others, by name.
+select_run sel-skip --max-entries sel_counts=8 --strict --skip sel_missing --skip sel_xdp \
+	--skip sel_uprobe --skip sel_socket --skip sel_perf
+[ "$(cat "$TMP/sel-skip.rc")" = 0 ] || fail "sel-skip: exit status $(cat "$TMP/sel-skip.rc")"
+grep -q "ready: 1 program(s) attached" "$TMP/sel-skip.err" || fail "sel-skip: not 1 attached"
+grep -q 'skipping' "$TMP/sel-skip.err" && fail "sel-skip: a program was skipped with a warning"
+
 probe=evrun$$
 probe=${probe:0:15}
 cp /bin/true "$TMP/$probe"
+
+# --map NAME (a sorted, decoded table) and --hist NAME (log2 histograms) on
+# run_hist.bpf.o: exactly 3 execs of the probe, each a sample of 100 (log2
+# slot 6, "64 -> 127") for key 7. hist_run NAME ARGS...
+hist_run() {
+	local name=$1
+	shift
+	unshare -m sh -c '
+		if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
+			mount -t tracefs nodev /sys/kernel/tracing || exit 3
+		fi
+		evbpf=$1 obj=$2 probe=$3 err=$4
+		shift 4
+		"$evbpf" run "$obj" -v --set target_comm="${probe##*/}" --set sample=100 \
+			--set key_id=7 --interval 0.3 "$@" 2>"$err" &
+		pid=$!
+		for i in $(seq 1 200); do
+			grep -q "ready" "$err" && break
+			sleep 0.05
+		done
+		"$probe"; "$probe"; "$probe"
+		# Several intervals, so the last printout has all three
+		# even on a slow guest.
+		sleep 1.5
+		kill -INT $pid
+		wait $pid' sh "$evbpf" "$fx/run_hist.bpf.o" "$TMP/$probe" "$TMP/$name.err" "$@" \
+		>"$TMP/$name.out"
+	echo $? >"$TMP/$name.rc"
+	[ "$(cat "$TMP/$name.rc")" = 0 ] || fail "$name: exit status $(cat "$TMP/$name.rc")"
+}
+# last_block NAME MAP: the last complete printout of MAP in NAME.out.
+last_block() {
+	awk -v m="map '$2':" 'index($0, m) { buf = ""; on = 1 } on { buf = buf $0 "\n" }
+		on && /^$/ { last = buf; on = 0 } END { printf "%s", last }' "$TMP/$1.out"
+}
+hist_run views --map counts --hist hists --hist flat
+last_block views counts >"$TMP/counts.out"
+grep -qE "^[0-9]{2}:[0-9]{2}:[0-9]{2} map 'counts': 2 entries$" "$TMP/counts.out" ||
+	fail "--map counts: no header with a time and 2 entries"
+# Largest value first, keys decoded through BTF.
+[ "$(sed -n 3p "$TMP/counts.out" | tr -s ' ')" = ' {"id":7,"tag":"ab"} 3' ] ||
+	fail "--map counts: first row is not key 7 with 3"
+[ "$(sed -n 4p "$TMP/counts.out" | tr -s ' ')" = ' {"id":8,"tag":"ab"} 1' ] ||
+	fail "--map counts: second row is not key 8 with 1"
+bar='|\*{40}\|'
+last_block views hists >"$TMP/hists.out"
+grep -qx 'key = 7' "$TMP/hists.out" || fail "--hist hists: no 'key = 7'"
+grep -qE "^ +64 -> 127 +: 3 +$bar$" "$TMP/hists.out" || fail "--hist hists: slot 64 -> 127 is not 3"
+grep -qE '^ +0 -> 1 +: 0 +\| {40}\|$' "$TMP/hists.out" || fail "--hist hists: no empty 0 -> 1 row"
+[ "$(grep -c -- ' -> ' "$TMP/hists.out")" = 7 ] || fail "--hist hists: not 7 slots up to the last used one"
+last_block views flat >"$TMP/flat.out"
+grep -q '^key' "$TMP/flat.out" && fail "--hist flat: a one-entry array map has no key line"
+grep -qE "^ +64 -> 127 +: 3 +$bar$" "$TMP/flat.out" || fail "--hist flat: slot 64 -> 127 is not 3"
+# --top 1: one row.
+hist_run top --map counts --top 1
+last_block top counts >"$TMP/top1.out"
+[ "$(grep -c '"tag":"ab"' "$TMP/top1.out")" = 1 ] || fail "--top 1: not one row"
+grep -q '"id":7' "$TMP/top1.out" || fail "--top 1: not the largest"
+# Maps that cannot be shown: one line, exit 1.
+expect_error histnot "--hist counts: the value is not an array of u32 or u64 slots" \
+	"$evbpf" run "$fx/run_hist.bpf.o" --hist counts
+expect_error mapnot "--map nosuch: no map of that name" "$evbpf" run "$fx/run_hist.bpf.o" \
+	--map nosuch
 
 # run_until NAME ARGS...: evbpf run in the background until it says it is
 # ready, then the probe until it exits by itself (bounded).

@@ -68,20 +68,8 @@ static bool exists(const char *path)
 
 static int group_setup(void **st)
 {
-	bool tracefs =
-	    exists("/sys/kernel/tracing/events") || exists("/sys/kernel/debug/tracing/events");
-	bool securityfs = exists("/sys/kernel/security/lsm");
-
 	(void)st;
-	if (tracefs && securityfs)
-		return 0;
-	/* A private mount namespace: these mounts die with us. */
-	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-		return 0;
-	if (!tracefs)
-		mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
-	if (!securityfs)
-		mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
+	mount_kernel_fs_private();
 	return 0;
 }
 

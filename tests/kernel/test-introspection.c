@@ -36,6 +36,8 @@ static int group_setup(void **st)
 	snprintf(root, sizeof(root), "/tmp/evbpf-introspect-XXXXXX");
 	if (!mkdtemp(root))
 		return -1;
+	/* tracefs for the tracepoint test, and our own bpffs, both private. */
+	mount_kernel_fs_private();
 	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("bpf", root, "bpf", 0, NULL) != 0) {
 		fprintf(stderr, "cannot mount bpffs at %s: %s\n", root, strerror(errno));

@@ -291,9 +291,11 @@ static void tool_errors(void **state)
 	snprintf(args, sizeof(args), "skeleton %s/unit/test-skeleton.c", EVBPF_TEST_SRC_DIR);
 	assert_int_equal(run_tool(args, err, sizeof(err)), 1);
 	assert_non_null(strstr(err, "evbpf: gen skeleton:"));
+	/* Usage errors: one line naming the problem, exit 2. */
 	assert_int_equal(run_tool("skeleton", err, sizeof(err)), 2);
-	assert_non_null(strstr(err, "usage:"));
+	assert_non_null(strstr(err, "evbpf: gen: no object file given (see evbpf help gen)"));
 	assert_int_equal(run_tool("nothing", err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "unknown action 'nothing'"));
 	/* -o leaves nothing behind on failure. */
 	{
 		char out[256];
