@@ -373,11 +373,13 @@ static void test_poll_blocks_until_wakeup(void **st)
 	                                evbpf_object_find_program(obj, "rb_produce")),
 	                 0);
 	/* -1: no timeout; the wakeup ends the wait. The producer may be
-	 * caught between records, so poll until all five are in. */
+	 * caught between records, so poll until all five are in. A wakeup
+	 * can find nothing new: the records it announced were consumed by
+	 * the previous poll, after the kernel had already queued it. */
 	while (got < 5) {
 		int n = evbpf_ringbuf_poll(rb, -1);
 
-		assert_true(n > 0);
+		assert_true(n >= 0);
 		got += n;
 	}
 	assert_int_equal(pthread_join(t, NULL), 0);
