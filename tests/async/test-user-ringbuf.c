@@ -277,8 +277,12 @@ struct loop_ctx {
 	uint64_t callbacks; /* space callbacks */
 	atomic_uint_fast64_t drains_with_records;
 	atomic_bool done;
+	bool drainer_started;
+	pthread_t drainer;
 	int err;
 };
+
+static void *drainer(void *arg);
 
 static void produce(struct loop_ctx *c)
 {
@@ -287,6 +291,16 @@ static void produce(struct loop_ctx *c)
 
 		if (err == -ENOSPC) {
 			c->full_hits++;
+			/* The BPF side starts once the ring is full, so that
+			 * the refill through the callback is certain to be
+			 * exercised, however fast either side runs. */
+			if (!c->drainer_started) {
+				if (pthread_create(&c->drainer, NULL, drainer, c) != 0) {
+					c->err = -EAGAIN;
+					break;
+				}
+				c->drainer_started = true;
+			}
 			return; /* the space callback resumes */
 		}
 		if (err) {
@@ -344,7 +358,6 @@ static void test_loop_producer(void **st)
 	struct state local = {0}, *s = &local;
 	struct test_loop tl;
 	struct loop_ctx c = {0};
-	pthread_t thread;
 	uint64_t sum = 0;
 
 	require_urb();
@@ -362,16 +375,17 @@ static void test_loop_producer(void **st)
 		assert_int_equal(evbpf_user_ringbuf_reserve_blocking(s->urb, 8, 10, &p), -EBUSY);
 	}
 	tl_soon(&tl, first_produce, &c);
-	assert_int_equal(pthread_create(&thread, NULL, drainer, &c), 0);
 	tl_run(&tl);
 	atomic_store(&c.done, true);
-	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_true(c.drainer_started);
+	assert_int_equal(pthread_join(c.drainer, NULL), 0);
 	assert_int_equal(c.err, 0);
 	assert_null(s->urb);
 	assert_int_equal(c.produced, LOOP_TOTAL);
-	/* The ring (4 KiB, 256 records) was full many times, and every
-	 * refill came from a callback. */
-	assert_true(c.full_hits >= LOOP_TOTAL / 256 - 1);
+	/* The ring (4 KiB, 256 records) was full at least once (how often
+	 * depends on how fast the drainer runs), and every refill after a
+	 * full ring came from a callback. */
+	assert_true(c.full_hits >= 1);
 	assert_true(c.callbacks >= c.full_hits);
 	/* Edge-triggered: a callback per drain at most, never a spin. */
 	assert_true(c.callbacks <= atomic_load(&c.drains_with_records) + 1);
