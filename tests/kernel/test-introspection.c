@@ -431,7 +431,9 @@ static void test_link_info_not_a_link(void **st)
 	tp = evbpf_object_find_program(s->obj, "tp_getpid");
 	assert_ok(evbpf_program_attach_tracepoint(tp, "syscalls", "sys_enter_getpid", &s->link));
 	syscall(SYS_getpid);
-	assert_int_equal(count_at(evbpf_object_find_map(s->obj, "counts"), 1), 1);
+	/* At least ours: under valgrind the tool calls getpid() in our
+	 * process too. */
+	assert_true(count_at(evbpf_object_find_map(s->obj, "counts"), 1) >= 1);
 	link = s->link;
 	if (!strcmp(evbpf_link_kind(link), "perf_link")) {
 		struct evbpf_prog_info pinfo = {.sz = sizeof(pinfo)};

@@ -17,6 +17,9 @@
 
 #include "common.h"
 
+/* argv[0] of the test binary, for re-executing it as the child. */
+static const char *self_path = "/proc/self/exe";
+
 #define LOW_LIMIT (64 * 1024) /* Debian 11's default */
 
 struct child_report {
@@ -88,7 +91,9 @@ static void run_child(bool lock_down, struct child_report *r)
 
 		close(pfd[0]);
 		snprintf(fd, sizeof(fd), "%d", pfd[1]);
-		execl("/proc/self/exe", "test-memlock", "--child", lock_down ? "1" : "0", fd,
+		/* Our own path, not /proc/self/exe: under valgrind that is
+		 * valgrind's tool, which refuses to be run directly. */
+		execl(self_path, "test-memlock", "--child", lock_down ? "1" : "0", fd,
 		      (char *)NULL);
 		_exit(127);
 	}
@@ -161,6 +166,7 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "--child"))
 		return child_main(!strcmp(argv[2], "1"), atoi(argv[3]));
+	self_path = argv[0];
 
 	return RUN_TESTS(tests, NULL, NULL);
 }
