@@ -446,7 +446,7 @@ static void site_cands_dwarf(const struct record_finder *f, const struct site *s
 
 /* ------------------------------------------------------------ BTF guess */
 
-static bool is_map_def(const struct evbpf_btf *btf, uint32_t id)
+static bool map_def_struct(const struct evbpf_btf *btf, uint32_t id)
 {
 	int ds_id = evbpf__btf_find(btf, ".maps", BTF_KIND_DATASEC);
 	const struct btf_type *ds = ds_id > 0 ? evbpf__btf_type(btf, (uint32_t)ds_id) : NULL;
@@ -498,7 +498,7 @@ uint32_t record_type_guess_strict(const struct evbpf_btf *btf, const char *map_n
 		char name[96];
 
 		if (!t || evbpf__btf_kind(t) != BTF_KIND_STRUCT ||
-		    !json_btf_size_fits(t->size, rec_size, perf) || is_map_def(btf, i))
+		    !json_btf_size_fits(t->size, rec_size, perf) || map_def_struct(btf, i))
 			continue;
 		n++;
 		json_btf_type_name(btf, i, name, sizeof(name));
