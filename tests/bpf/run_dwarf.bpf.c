@@ -61,6 +61,8 @@ struct {
 } dw_heap SEC(".maps");
 
 const volatile char target_comm[16] = "";
+/* Rounds of records to send (0: no limit), so a test can count them. */
+const volatile __u64 rounds = 0;
 __u64 dw_seq = 0;
 
 static __always_inline int comm_matches(const char *comm)
@@ -130,6 +132,8 @@ int dw_on_sys_enter(__u64 *ctx)
 	if (!target_comm[0] || !comm_matches(comm))
 		return 0;
 	n = __sync_fetch_and_add(&dw_seq, 1);
+	if (rounds && n >= rounds)
+		return 0;
 	pid = bpf_get_current_pid_tgid() >> 32;
 	e = bpf_ringbuf_reserve(&dw_ring, sizeof(*e), 0);
 	if (e) {
