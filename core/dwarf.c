@@ -25,8 +25,8 @@
 
 #include "dwarf.h"
 
-#define DW_MAX_DEPTH 128 /* nesting of DIEs (C types and scopes need ~10) */
-#define DW_MAX_ATTRS 256 /* attributes of one abbreviation */
+#define DW_MAX_DEPTH       128 /* nesting of DIEs (C types and scopes need ~10) */
+#define DW_MAX_ATTRS       256 /* attributes of one abbreviation */
 #define DW_MAX_ORIGIN_HOPS 16
 
 /* Forms (DWARF 5, 7.5.6). */
@@ -100,7 +100,7 @@ enum {
 };
 
 #define DW_OP_plus_uconst 0x23
-#define DW_OP_fbreg 0x91
+#define DW_OP_fbreg       0x91
 
 #define DW_UT_compile 0x01
 #define DW_UT_partial 0x03
@@ -316,10 +316,11 @@ static int relocate(struct dw_sec *s, const struct evbpf_elf *elf, size_t sec_id
 				                  rs->name, j, type);
 			width = type == 2 ? 8 : 4;
 			if (off > s->size || s->size - off < width)
-				return evbpf__err(-EINVAL,
-				                  "dwarf: '%s': relocation #%zu at %llu runs past the end "
-				                  "of '%s' (%zu bytes)",
-				                  rs->name, j, (unsigned long long)off, s->name, s->size);
+				return evbpf__err(
+				    -EINVAL,
+				    "dwarf: '%s': relocation #%zu at %llu runs past the end "
+				    "of '%s' (%zu bytes)",
+				    rs->name, j, (unsigned long long)off, s->name, s->size);
 			sym = &elf->syms[ELF64_R_SYM(rels[j].r_info)];
 			memcpy(&v, s->copy + off, width);
 			v += sym->st_value;
@@ -374,8 +375,9 @@ static int add_table(struct evbpf_dwarf *dw, uint64_t off, const struct abbrev_t
 			return 0;
 		}
 	if (off >= dw->abbrev.size)
-		return evbpf__err(-EINVAL, "dwarf: abbreviation table offset %llu is past the end "
-		                           "of .debug_abbrev (%zu bytes)",
+		return evbpf__err(-EINVAL,
+		                  "dwarf: abbreviation table offset %llu is past the end "
+		                  "of .debug_abbrev (%zu bytes)",
 		                  (unsigned long long)off, dw->abbrev.size);
 	tables = realloc(dw->tables, (dw->nr_tables + 1) * sizeof(*tables));
 	if (!tables)
@@ -420,11 +422,13 @@ static int add_table(struct evbpf_dwarf *dw, uint64_t off, const struct abbrev_t
 			if (!name && !form)
 				break;
 			if (!form_known(form))
-				return evbpf__err(-EINVAL, "dwarf: abbreviation %llu: unknown form 0x%llx",
-				                  (unsigned long long)code, (unsigned long long)form);
+				return evbpf__err(
+				    -EINVAL, "dwarf: abbreviation %llu: unknown form 0x%llx",
+				    (unsigned long long)code, (unsigned long long)form);
 			if (a->nr_attrs >= DW_MAX_ATTRS)
-				return evbpf__err(-EOVERFLOW, "dwarf: abbreviation %llu has more than %d "
-				                              "attributes",
+				return evbpf__err(-EOVERFLOW,
+				                  "dwarf: abbreviation %llu has more than %d "
+				                  "attributes",
 				                  (unsigned long long)code, DW_MAX_ATTRS);
 			if (t->nr_attrs == cap_attrs) {
 				struct abbrev_attr *n;
@@ -486,8 +490,8 @@ struct dw_val {
 
 static int bad_form(const struct dw_unit *u, uint32_t form, const char *why)
 {
-	return evbpf__err(-EINVAL, "dwarf: unit at %llu: form 0x%x: %s",
-	                  (unsigned long long)u->off, form, why);
+	return evbpf__err(-EINVAL, "dwarf: unit at %llu: form 0x%x: %s", (unsigned long long)u->off,
+	                  form, why);
 }
 
 /* Read an address of the unit's size at c (in .debug_info) or at off in
@@ -583,7 +587,7 @@ static int read_form(struct evbpf_dwarf *dw, const struct dw_unit *u, struct cur
 	case DW_FORM_sec_offset:
 	case DW_FORM_ref_addr:
 		v->u = rd_u(c, u->version <= 2 && form == DW_FORM_ref_addr ? u->addr_size
-		                                                            : u->offset_size);
+		                                                           : u->offset_size);
 		break;
 	case DW_FORM_block1:
 	case DW_FORM_block2:
@@ -714,8 +718,9 @@ static int resolve_index(struct evbpf_dwarf *dw, const struct dw_unit *u, struct
 	}
 	return 0;
 bad_str:
-	return evbpf__err(-EINVAL, "dwarf: unit at %llu: string index %llu is outside "
-	                           ".debug_str_offsets or its string outside .debug_str",
+	return evbpf__err(-EINVAL,
+	                  "dwarf: unit at %llu: string index %llu is outside "
+	                  ".debug_str_offsets or its string outside .debug_str",
 	                  (unsigned long long)u->off, (unsigned long long)v->u);
 bad_addr:
 	return evbpf__err(-EINVAL, "dwarf: unit at %llu: address index %llu is outside .debug_addr",
@@ -943,8 +948,9 @@ static int read_unit_header(struct evbpf_dwarf *dw, struct cur *c, struct dw_uni
 		                  (unsigned long long)u->off, (unsigned long long)len);
 	}
 	if (c->bad || len > (uint64_t)(c->end - c->p))
-		return evbpf__err(-EINVAL, "dwarf: unit at %llu: length %llu runs past the end of "
-		                           ".debug_info (%zu bytes)",
+		return evbpf__err(-EINVAL,
+		                  "dwarf: unit at %llu: length %llu runs past the end of "
+		                  ".debug_info (%zu bytes)",
 		                  (unsigned long long)u->off, (unsigned long long)len,
 		                  dw->info.size);
 	u->end = (uint64_t)(c->p - dw->info.data) + len;
@@ -1034,8 +1040,9 @@ static int read_unit(struct evbpf_dwarf *dw, struct cur *c)
 			return err;
 		if (a->children) {
 			if (depth >= DW_MAX_DEPTH)
-				return evbpf__err(-EOVERFLOW, "dwarf: DIE at %llu: nested more than %d "
-				                              "deep",
+				return evbpf__err(-EOVERFLOW,
+				                  "dwarf: DIE at %llu: nested more than %d "
+				                  "deep",
 				                  (unsigned long long)off, DW_MAX_DEPTH);
 			stack[depth++] = (uint32_t)(dw->nr_dies - 1);
 		}
@@ -1077,8 +1084,9 @@ static int resolve_refs(struct evbpf_dwarf *dw)
 			if (*refs[k] == EVBPF_DWARF_NONE)
 				continue;
 			if (die_by_off(dw, *refs[k], refs[k]))
-				return evbpf__err(-EINVAL, "dwarf: DIE at %u refers to offset %u, "
-				                           "where no DIE starts",
+				return evbpf__err(-EINVAL,
+				                  "dwarf: DIE at %u refers to offset %u, "
+				                  "where no DIE starts",
 				                  dw->dies[i].off, *refs[k]);
 		}
 	}
@@ -1098,7 +1106,8 @@ int evbpf__dwarf_parse(const struct evbpf_elf *elf, struct evbpf_dwarf **dwp)
 		return -ENOMEM;
 	sec_get(&dw->info, elf, ".debug_info", &info_idx);
 	if (!dw->info.data) {
-		err = evbpf__err(-ENOENT, "dwarf: the object has no .debug_info (built without -g?)");
+		err =
+		    evbpf__err(-ENOENT, "dwarf: the object has no .debug_info (built without -g?)");
 		goto err;
 	}
 	if (dw->info.size >= UINT32_MAX) {

@@ -24,54 +24,54 @@
 #include "internal.h"
 
 /* The tags and attributes this reader keeps (DWARF 5, section 7.5). */
-#define EVBPF_DW_TAG_array_type 0x01
-#define EVBPF_DW_TAG_enumeration_type 0x04
-#define EVBPF_DW_TAG_formal_parameter 0x05
-#define EVBPF_DW_TAG_lexical_block 0x0b
-#define EVBPF_DW_TAG_member 0x0d
-#define EVBPF_DW_TAG_pointer_type 0x0f
-#define EVBPF_DW_TAG_compile_unit 0x11
-#define EVBPF_DW_TAG_structure_type 0x13
-#define EVBPF_DW_TAG_subroutine_type 0x15
-#define EVBPF_DW_TAG_typedef 0x16
-#define EVBPF_DW_TAG_union_type 0x17
+#define EVBPF_DW_TAG_array_type         0x01
+#define EVBPF_DW_TAG_enumeration_type   0x04
+#define EVBPF_DW_TAG_formal_parameter   0x05
+#define EVBPF_DW_TAG_lexical_block      0x0b
+#define EVBPF_DW_TAG_member             0x0d
+#define EVBPF_DW_TAG_pointer_type       0x0f
+#define EVBPF_DW_TAG_compile_unit       0x11
+#define EVBPF_DW_TAG_structure_type     0x13
+#define EVBPF_DW_TAG_subroutine_type    0x15
+#define EVBPF_DW_TAG_typedef            0x16
+#define EVBPF_DW_TAG_union_type         0x17
 #define EVBPF_DW_TAG_inlined_subroutine 0x1d
-#define EVBPF_DW_TAG_subrange_type 0x21
-#define EVBPF_DW_TAG_base_type 0x24
-#define EVBPF_DW_TAG_const_type 0x26
-#define EVBPF_DW_TAG_enumerator 0x28
-#define EVBPF_DW_TAG_subprogram 0x2e
-#define EVBPF_DW_TAG_variable 0x34
-#define EVBPF_DW_TAG_volatile_type 0x35
-#define EVBPF_DW_TAG_restrict_type 0x37
-#define EVBPF_DW_TAG_unspecified_type 0x3b
-#define EVBPF_DW_TAG_atomic_type 0x47
+#define EVBPF_DW_TAG_subrange_type      0x21
+#define EVBPF_DW_TAG_base_type          0x24
+#define EVBPF_DW_TAG_const_type         0x26
+#define EVBPF_DW_TAG_enumerator         0x28
+#define EVBPF_DW_TAG_subprogram         0x2e
+#define EVBPF_DW_TAG_variable           0x34
+#define EVBPF_DW_TAG_volatile_type      0x35
+#define EVBPF_DW_TAG_restrict_type      0x37
+#define EVBPF_DW_TAG_unspecified_type   0x3b
+#define EVBPF_DW_TAG_atomic_type        0x47
 
 /* DW_ATE_* base type encodings. */
-#define EVBPF_DW_ATE_boolean 0x02
-#define EVBPF_DW_ATE_float 0x04
-#define EVBPF_DW_ATE_signed 0x05
-#define EVBPF_DW_ATE_signed_char 0x06
-#define EVBPF_DW_ATE_unsigned 0x07
+#define EVBPF_DW_ATE_boolean       0x02
+#define EVBPF_DW_ATE_float         0x04
+#define EVBPF_DW_ATE_signed        0x05
+#define EVBPF_DW_ATE_signed_char   0x06
+#define EVBPF_DW_ATE_unsigned      0x07
 #define EVBPF_DW_ATE_unsigned_char 0x08
 
 #define EVBPF_DWARF_NONE UINT32_MAX /* no DIE (a reference that is absent) */
 
 /* Which attributes a DIE had (evbpf_dwarf_die.has). */
-#define EVBPF_DWARF_HAS_BYTE_SIZE (1u << 0)
-#define EVBPF_DWARF_HAS_BIT_SIZE (1u << 1)
-#define EVBPF_DWARF_HAS_BIT_OFFSET (1u << 2)      /* DW_AT_bit_offset (DWARF 2-4) */
+#define EVBPF_DWARF_HAS_BYTE_SIZE       (1u << 0)
+#define EVBPF_DWARF_HAS_BIT_SIZE        (1u << 1)
+#define EVBPF_DWARF_HAS_BIT_OFFSET      (1u << 2) /* DW_AT_bit_offset (DWARF 2-4) */
 #define EVBPF_DWARF_HAS_DATA_BIT_OFFSET (1u << 3) /* DW_AT_data_bit_offset (DWARF 4-5) */
-#define EVBPF_DWARF_HAS_MEMBER_OFFSET (1u << 4)   /* DW_AT_data_member_location */
-#define EVBPF_DWARF_HAS_CONST (1u << 5)
-#define EVBPF_DWARF_CONST_SIGNED (1u << 6) /* const_value came as a signed form */
-#define EVBPF_DWARF_HAS_COUNT (1u << 7)    /* subrange: DW_AT_count or upper_bound */
-#define EVBPF_DWARF_HAS_LOW_PC (1u << 8)
-#define EVBPF_DWARF_HAS_HIGH_PC (1u << 9)
-#define EVBPF_DWARF_HAS_FBREG (1u << 10) /* DW_AT_location is DW_OP_fbreg N */
-#define EVBPF_DWARF_DECLARATION (1u << 11)
-#define EVBPF_DWARF_HAS_ENCODING (1u << 12)
-#define EVBPF_DWARF_HAS_LOCATION (1u << 13) /* any DW_AT_location */
+#define EVBPF_DWARF_HAS_MEMBER_OFFSET   (1u << 4) /* DW_AT_data_member_location */
+#define EVBPF_DWARF_HAS_CONST           (1u << 5)
+#define EVBPF_DWARF_CONST_SIGNED        (1u << 6) /* const_value came as a signed form */
+#define EVBPF_DWARF_HAS_COUNT           (1u << 7) /* subrange: DW_AT_count or upper_bound */
+#define EVBPF_DWARF_HAS_LOW_PC          (1u << 8)
+#define EVBPF_DWARF_HAS_HIGH_PC         (1u << 9)
+#define EVBPF_DWARF_HAS_FBREG           (1u << 10) /* DW_AT_location is DW_OP_fbreg N */
+#define EVBPF_DWARF_DECLARATION         (1u << 11)
+#define EVBPF_DWARF_HAS_ENCODING        (1u << 12)
+#define EVBPF_DWARF_HAS_LOCATION        (1u << 13) /* any DW_AT_location */
 
 /*
  * One debugging information entry. DIEs are kept in .debug_info order, so
@@ -117,7 +117,7 @@ EVBPF_HIDDEN void evbpf__dwarf_free(struct evbpf_dwarf *dw);
 EVBPF_HIDDEN size_t evbpf__dwarf_die_cnt(const struct evbpf_dwarf *dw);
 /* The DIE at index idx, or NULL when out of range (EVBPF_DWARF_NONE too). */
 EVBPF_HIDDEN const struct evbpf_dwarf_die *evbpf__dwarf_die(const struct evbpf_dwarf *dw,
-							    uint32_t idx);
+                                                            uint32_t idx);
 /* The highest DWARF version among the units read. */
 EVBPF_HIDDEN int evbpf__dwarf_version(const struct evbpf_dwarf *dw);
 
@@ -141,6 +141,6 @@ EVBPF_HIDDEN uint32_t evbpf__dwarf_origin(const struct evbpf_dwarf *dw, uint32_t
  * express (a 3-byte enum, a bitfield past 2^24 bits).
  */
 EVBPF_HIDDEN int evbpf__dwarf_to_btf(const struct evbpf_dwarf *dw, uint32_t idx,
-				     struct evbpf_btf *btf, uint32_t *idp);
+                                     struct evbpf_btf *btf, uint32_t *idp);
 
 #endif /* EVBPF_CORE_DWARF_H */

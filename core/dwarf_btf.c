@@ -19,17 +19,17 @@
 #include "dwarf.h"
 
 /* The info word of a BTF type: kind, kind flag, vlen. */
-#define BTF_INFO_ENC(kind, kflag, vlen)                                                           \
-	((uint32_t)(kflag) << 31 | (uint32_t)(kind) << 24 | ((uint32_t)(vlen) & 0xffff))
+#define BTF_INFO_ENC(kind, kflag, vlen)                                                            \
+	((uint32_t)(kflag) << 31 | (uint32_t)(kind) << 24 | ((uint32_t)(vlen)&0xffff))
 
 #define CONV_MAX_TYPES 65536 /* new BTF types one conversion may add */
-#define CONV_MAX_VLEN 0xffff
+#define CONV_MAX_VLEN  0xffff
 
 struct conv {
 	const struct evbpf_dwarf *dw;
 	struct evbpf_btf *btf;
-	uint32_t *ids;     /* per DIE: its first BTF id, 0 when not planned */
-	uint32_t *order;   /* DIEs to write, in id order */
+	uint32_t *ids;   /* per DIE: its first BTF id, 0 when not planned */
+	uint32_t *order; /* DIEs to write, in id order */
 	size_t nr_order;
 	uint32_t next_id;  /* the id the next new type gets */
 	uint32_t index_id; /* the integer type array records use as index */
@@ -174,7 +174,8 @@ static int plan(struct conv *c, uint32_t idx, int depth)
 	if (c->ids[idx])
 		return 0;
 	if (depth > 64)
-		return evbpf__err(-EOVERFLOW, "dwarf: type at %u is nested more than 64 deep", d->off);
+		return evbpf__err(-EOVERFLOW, "dwarf: type at %u is nested more than 64 deep",
+		                  d->off);
 	switch (d->tag) {
 	case EVBPF_DW_TAG_structure_type:
 	case EVBPF_DW_TAG_union_type:
@@ -356,7 +357,8 @@ static int write_base(struct conv *c, const struct evbpf_dwarf_die *d, uint32_t 
 static bool enum_signed(const struct conv *c, uint32_t idx)
 {
 	const struct evbpf_dwarf_die *d = evbpf__dwarf_die(c->dw, idx);
-	const struct evbpf_dwarf_die *base = evbpf__dwarf_die(c->dw, evbpf__dwarf_skip_mods(c->dw, d->type));
+	const struct evbpf_dwarf_die *base =
+	    evbpf__dwarf_die(c->dw, evbpf__dwarf_skip_mods(c->dw, d->type));
 
 	if (base && base->tag == EVBPF_DW_TAG_base_type)
 		return base->encoding == EVBPF_DW_ATE_signed ||
@@ -452,7 +454,8 @@ static int member_bits(const struct conv *c, const struct evbpf_dwarf_die *m, ui
 			if (unit <= 0 || unit > 16 ||
 			    m->bit_offset + m->bit_size > (uint64_t)unit * 8)
 				return -EINVAL;
-			bit = m->member_offset * 8 + (uint64_t)unit * 8 - m->bit_offset - m->bit_size;
+			bit =
+			    m->member_offset * 8 + (uint64_t)unit * 8 - m->bit_offset - m->bit_size;
 		}
 	}
 	*bitp = bit;
@@ -495,7 +498,8 @@ static int write_struct(struct conv *c, uint32_t idx, uint32_t id)
 			continue;
 		if (member_bits(c, md, &bit, &bsize) || bsize > 255 ||
 		    bit > (kflag ? 0xffffffu : UINT32_MAX))
-			return evbpf__err(-EINVAL, "dwarf: member '%s' at %u: bad bit offset or size",
+			return evbpf__err(-EINVAL,
+			                  "dwarf: member '%s' at %u: bad bit offset or size",
 			                  md->name ? md->name : "", md->off);
 		err = add_name(c, md->name, &bm.name_off);
 		if (err)
@@ -555,7 +559,8 @@ static int write_array(struct conv *c, uint32_t idx, uint32_t id)
 		a->index_type = c->index_id;
 		if (s && (s->has & EVBPF_DWARF_HAS_COUNT)) {
 			if (s->count > UINT32_MAX)
-				return evbpf__err(-EOVERFLOW, "dwarf: array at %u is too long", d->off);
+				return evbpf__err(-EOVERFLOW, "dwarf: array at %u is too long",
+				                  d->off);
 			a->nelems = (uint32_t)s->count;
 		}
 		err = emit(c, sizeof(*t) + sizeof(*a), id + (uint32_t)i);

@@ -27,10 +27,10 @@
 #include "json_btf.h"
 #include "record_type.h"
 
-#define HELPER_MAP_LOOKUP 1
+#define HELPER_MAP_LOOKUP        1
 #define HELPER_PERF_EVENT_OUTPUT 25
-#define HELPER_RINGBUF_OUTPUT 130
-#define HELPER_RINGBUF_RESERVE 131
+#define HELPER_RINGBUF_OUTPUT    130
+#define HELPER_RINGBUF_RESERVE   131
 
 #define MAX_CANDS 8
 
@@ -46,7 +46,7 @@ struct site {
 	int code_sec;
 	uint32_t insn; /* index in the code section */
 	int map_idx;
-	int64_t size; /* -1: not a constant */
+	int64_t size;    /* -1: not a constant */
 	struct reg data; /* the record's bytes (R_UNKNOWN for reserve) */
 };
 
@@ -105,11 +105,12 @@ static uint8_t *jump_targets(const struct evbpf_code_sec *cs)
 			i++;
 			continue;
 		}
-		if ((cls != BPF_JMP && cls != 0x06 /* BPF_JMP32 */) || BPF_OP(in->code) == BPF_CALL ||
-		    BPF_OP(in->code) == BPF_EXIT)
+		if ((cls != BPF_JMP && cls != 0x06 /* BPF_JMP32 */) ||
+		    BPF_OP(in->code) == BPF_CALL || BPF_OP(in->code) == BPF_EXIT)
 			continue;
 		/* JMP32 JA (gotol) keeps its offset in imm. */
-		to = (int64_t)i + 1 + (cls == 0x06 && BPF_OP(in->code) == BPF_JA ? in->imm : in->off);
+		to = (int64_t)i + 1 +
+		     (cls == 0x06 && BPF_OP(in->code) == BPF_JA ? in->imm : in->off);
 		if (to >= 0 && (uint64_t)to < cs->insn_cnt)
 			t[to] = 1;
 	}
@@ -414,8 +415,8 @@ static void site_cands_dwarf(const struct record_finder *f, const struct site *s
 		bool direct;
 		struct cand c = {0};
 
-		if (!vd || (vd->tag != EVBPF_DW_TAG_variable &&
-		            vd->tag != EVBPF_DW_TAG_formal_parameter))
+		if (!vd ||
+		    (vd->tag != EVBPF_DW_TAG_variable && vd->tag != EVBPF_DW_TAG_formal_parameter))
 			continue;
 		od = evbpf__dwarf_die(dw, evbpf__dwarf_origin(dw, v));
 		rt = var_record_type(dw, od->type, &direct);
@@ -547,7 +548,8 @@ int record_finder_new(struct evbpf_object *obj, struct record_finder **fp, char 
 	f->obj = obj;
 	err = evbpf__dwarf_parse(&obj->elf, &f->dw);
 	if (err && err != -ENOENT)
-		snprintf(warn, warn_size, "%s: cannot read its DWARF, record types from BTF only: %s",
+		snprintf(warn, warn_size,
+		         "%s: cannot read its DWARF, record types from BTF only: %s",
 		         obj->path ? obj->path : obj->name, evbpf_errmsg());
 	if (err)
 		f->dw = NULL;
@@ -603,7 +605,8 @@ static void list_cands(const struct cand *cands, size_t n, char *buf, size_t siz
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n && len < size; i++)
-		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", cands[i].name);
+		len +=
+		    (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", cands[i].name);
 }
 
 static int resolve(struct record_finder *f, const struct cand *c, uint32_t *idp)
@@ -704,11 +707,12 @@ static int dwarf_named(struct record_finder *f, const char *spec)
 
 		if (!d->name || strcmp(d->name, name) || (d->has & EVBPF_DWARF_DECLARATION))
 			continue;
-		if (tag >= 0 ? d->tag != tag
-		             : d->tag != EVBPF_DW_TAG_typedef && d->tag != EVBPF_DW_TAG_structure_type &&
-		                   d->tag != EVBPF_DW_TAG_union_type &&
-		                   d->tag != EVBPF_DW_TAG_enumeration_type &&
-		                   d->tag != EVBPF_DW_TAG_base_type)
+		if (tag >= 0
+		        ? d->tag != tag
+		        : d->tag != EVBPF_DW_TAG_typedef && d->tag != EVBPF_DW_TAG_structure_type &&
+		              d->tag != EVBPF_DW_TAG_union_type &&
+		              d->tag != EVBPF_DW_TAG_enumeration_type &&
+		              d->tag != EVBPF_DW_TAG_base_type)
 			continue;
 		if (evbpf__dwarf_to_btf(f->dw, i, f->btf, &id))
 			return -ENOENT;

@@ -99,7 +99,8 @@ static void check_fixture(const char *fixture, int version)
 	if (d->has & EVBPF_DWARF_HAS_DATA_BIT_OFFSET)
 		assert_int_equal(d->data_bit_offset, host_mid_bit());
 	else
-		assert_int_equal(d->member_offset * 8 + d->byte_size * 8 - d->bit_offset - d->bit_size,
+		assert_int_equal(d->member_offset * 8 + d->byte_size * 8 - d->bit_offset -
+		                     d->bit_size,
 		                 host_mid_bit());
 	/* The 64-bit enum's value and the signed one's. */
 	d = evbpf__dwarf_die(dw, find_die(dw, EVBPF_DW_TAG_enumerator, "DW_WIDE_BIG"));
@@ -139,7 +140,8 @@ static void check_fixture(const char *fixture, int version)
 			const char *name = evbpf__btf_str(btf, m[i].name_off);
 
 			if (!strcmp(name, "mid")) {
-				assert_int_equal(evbpf__btf_member_bit_offset(t, i), host_mid_bit());
+				assert_int_equal(evbpf__btf_member_bit_offset(t, i),
+				                 host_mid_bit());
 				assert_int_equal(evbpf__btf_member_bitfield_size(t, i), 9);
 				seen_mid = true;
 			}
@@ -309,7 +311,7 @@ struct craft {
 	int version;
 	uint8_t name_form;
 	uint8_t ref_form;
-	int nest; /* extra lexical blocks around the struct */
+	int nest;           /* extra lexical blocks around the struct */
 	uint32_t ref_delta; /* added to the member's type reference */
 };
 
@@ -327,11 +329,11 @@ static void put8(uint8_t *p, size_t *len, uint8_t v)
 static void craft_build(struct craft *c)
 {
 	static const uint8_t abbrev[] = {
-	    1, 0x11, 1, 0x03, 0x08, 0, 0,                   /* compile_unit: name */
+	    1, 0x11, 1, 0x03, 0x08, 0,    0,                      /* compile_unit: name */
 	    2, 0x24, 0, 0x03, 0x08, 0x0b, 0x0b, 0x3e, 0x0b, 0, 0, /* base_type */
-	    3, 0x13, 1, 0x03, 0x08, 0x0b, 0x0b, 0, 0,       /* structure_type */
+	    3, 0x13, 1, 0x03, 0x08, 0x0b, 0x0b, 0,    0,          /* structure_type */
 	    4, 0x0d, 0, 0x03, 0x08, 0x49, 0x13, 0x38, 0x0b, 0, 0, /* member */
-	    5, 0x0b, 1, 0, 0,                                /* lexical_block */
+	    5, 0x0b, 1, 0,    0,                                  /* lexical_block */
 	    0};
 	uint32_t len32, abbrev_off = 0;
 	uint16_t ver;
@@ -536,15 +538,11 @@ static void test_type_loop(void **st)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixture_dwarf5),
-		cmocka_unit_test(test_fixture_dwarf4),
-		cmocka_unit_test(test_no_dwarf),
-		cmocka_unit_test(test_truncated_dwarf5),
-		cmocka_unit_test(test_truncated_dwarf4),
-		cmocka_unit_test(test_flipped_bytes),
-		cmocka_unit_test(test_crafted_ok),
-		cmocka_unit_test(test_crafted_errors),
-		cmocka_unit_test(test_type_loop),
+	    cmocka_unit_test(test_fixture_dwarf5),   cmocka_unit_test(test_fixture_dwarf4),
+	    cmocka_unit_test(test_no_dwarf),         cmocka_unit_test(test_truncated_dwarf5),
+	    cmocka_unit_test(test_truncated_dwarf4), cmocka_unit_test(test_flipped_bytes),
+	    cmocka_unit_test(test_crafted_ok),       cmocka_unit_test(test_crafted_errors),
+	    cmocka_unit_test(test_type_loop),
 	};
 
 	return RUN_TESTS(tests, NULL, NULL);

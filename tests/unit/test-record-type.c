@@ -237,8 +237,9 @@ static void test_strict_guess(void **st)
 	btf = record_finder_btf(fo.f);
 	id = evbpf__btf_find(btf, "run_event", BTF_KIND_STRUCT);
 	assert_true(id > 0);
-	assert_int_equal(record_type_guess_strict(btf, "run_events", 0, 72, false, why, sizeof(why)),
-	                 (uint32_t)id);
+	assert_int_equal(
+	    record_type_guess_strict(btf, "run_events", 0, 72, false, why, sizeof(why)),
+	    (uint32_t)id);
 	id = evbpf__btf_find(btf, "run_sample", BTF_KIND_STRUCT);
 	assert_true(id > 0);
 	/* Perf records are padded: 24 + 4 bytes of header to a multiple of 8. */
@@ -253,11 +254,9 @@ static void test_strict_guess(void **st)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dwarf5),
-		cmocka_unit_test(test_dwarf4),
-		cmocka_unit_test(test_vmlinux),
-		cmocka_unit_test(test_vmlinux_no_dwarf),
-		cmocka_unit_test(test_strict_guess),
+	    cmocka_unit_test(test_dwarf5),       cmocka_unit_test(test_dwarf4),
+	    cmocka_unit_test(test_vmlinux),      cmocka_unit_test(test_vmlinux_no_dwarf),
+	    cmocka_unit_test(test_strict_guess),
 	};
 
 	return RUN_TESTS(tests, NULL, NULL);
