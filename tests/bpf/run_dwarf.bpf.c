@@ -131,7 +131,10 @@ int dw_on_sys_enter(__u64 *ctx)
 	bpf_get_current_comm(comm, sizeof(comm));
 	if (!target_comm[0] || !comm_matches(comm))
 		return 0;
-	n = __sync_fetch_and_add(&dw_seq, 1);
+	/* Not a fetching atomic (BPF_FETCH needs Linux 5.12): the probe is
+	 * one process, so a plain read before the add is exact enough. */
+	n = dw_seq;
+	__sync_fetch_and_add(&dw_seq, 1);
 	if (rounds && n >= rounds)
 		return 0;
 	pid = bpf_get_current_pid_tgid() >> 32;
