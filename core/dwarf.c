@@ -899,7 +899,8 @@ static struct evbpf_dwarf_die *new_die(struct evbpf_dwarf *dw)
 static int read_attrs(struct evbpf_dwarf *dw, struct dw_unit *u, struct cur *c,
                       const struct abbrev *a, struct evbpf_dwarf_die *d)
 {
-	const struct abbrev_attr *attrs = &u->abbrevs->attrs[a->first_attr];
+	/* A table whose abbreviations have no attributes has no array. */
+	const struct abbrev_attr *attrs = a->nr_attrs ? &u->abbrevs->attrs[a->first_attr] : NULL;
 	struct dw_val vals[DW_MAX_ATTRS];
 	bool high_is_size = false;
 	int err;

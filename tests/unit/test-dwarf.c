@@ -490,6 +490,35 @@ static void test_crafted_errors(void **st)
 	expect_craft_error(CRAFT(), 1, -EINVAL, "type 1 is not an absolute");
 }
 
+/* Abbreviations without attributes (found by fuzz_dwarf: the reader took
+ * the address of an element of the attribute array the table did not
+ * have). */
+static void test_crafted_no_attrs(void **st)
+{
+	struct craft c = CRAFT();
+	struct evbpf_dwarf *dw;
+	static const uint8_t abbrev[] = {1, 0x11, 1, 0, 0, 2, 0x13, 0, 0, 0, 0};
+	static const uint8_t info[] = {0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 8, 1, 2, 2, 0};
+	uint32_t len32 = sizeof(info) - 4;
+	size_t size;
+	uint8_t *buf;
+
+	(void)st;
+	memcpy(c.abbrev, abbrev, sizeof(abbrev));
+	c.abbrev_len = sizeof(abbrev);
+	memcpy(c.info, info, sizeof(info));
+	memcpy(c.info, &len32, 4);
+	c.info_len = sizeof(info);
+	buf = craft_elf(&c, &size, 0);
+	assert_ok(evbpf__dwarf_parse_mem(buf, size, &dw));
+	free(buf);
+	assert_int_equal(evbpf__dwarf_die_cnt(dw), 3);
+	assert_null(evbpf__dwarf_die(dw, 1)->name);
+	/* A struct without a size has none. */
+	assert_true(evbpf__dwarf_type_size(dw, 1) < 0);
+	evbpf__dwarf_free(dw);
+}
+
 /* A typedef that names itself: sizes and conversion stop. */
 static void test_type_loop(void **st)
 {
@@ -542,7 +571,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_no_dwarf),         cmocka_unit_test(test_truncated_dwarf5),
 	    cmocka_unit_test(test_truncated_dwarf4), cmocka_unit_test(test_flipped_bytes),
 	    cmocka_unit_test(test_crafted_ok),       cmocka_unit_test(test_crafted_errors),
-	    cmocka_unit_test(test_type_loop),
+	    cmocka_unit_test(test_crafted_no_attrs), cmocka_unit_test(test_type_loop),
 	};
 
 	return RUN_TESTS(tests, NULL, NULL);
