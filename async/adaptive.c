@@ -34,7 +34,12 @@
  * stale one (the ring's entry still on the ready list as we switched) is
  * recognized by the timerfd having nothing to read. A timerfd rather than
  * the reactor's millisecond timers: max_delay_us is in microseconds and
- * the p99 latency must stay close to it.
+ * the p99 latency must stay close to it. A libuv timer counts whole
+ * milliseconds from the loop's cached time, so a 1000 us period could
+ * fire up to 2 ms late; a timerfd is an hrtimer armed without slack
+ * (timer slack applies to sleeping calls such as epoll_wait's timeout,
+ * not to timerfds), and its expiry makes the reactor's epoll_wait return
+ * at once, on libuv and libev alike.
  *
  * When to switch: into timer mode when two wakeups come less than
  * max_delay_us / 2 apart (the timer then saves at least one wakeup per
