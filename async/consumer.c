@@ -17,6 +17,7 @@ void evbpf__consumer_init(struct evbpf__consumer *c, const struct evbpf__consume
 {
 	c->ops = ops;
 	c->epfd = -1;
+	c->io_fd = -1;
 	c->budget = budget ? budget : EVBPF_ASYNC_DEFAULT_BUDGET;
 	c->interval_ms = interval_ms;
 	c->flags = flags;
@@ -45,6 +46,8 @@ static void close_watchers(struct evbpf__consumer *c)
 
 static void destroy(struct evbpf__consumer *c)
 {
+	/* The watchers first: the reactor may watch an fd that
+	 * ops->destroy() closes (a ring buffer's dup of its map fd). */
 	close_watchers(c);
 	evbpf__adaptive_free(c);
 	if (c->epfd >= 0)
@@ -130,7 +133,7 @@ int evbpf__consumer_start(struct evbpf__consumer *c, struct evbpf_reactor *r)
 		return err;
 	if (c->started)
 		return evbpf__err(-EBUSY, "%s: already started", c->ops->kind);
-	if (c->epfd < 0)
+	if (c->io_fd < 0)
 		return evbpf__err(-EINVAL, "%s: no fd to watch", c->ops->kind);
 	if ((c->flags & EVBPF_ASYNC_TIMER_ONLY) && !c->interval_ms)
 		return evbpf__err(-EINVAL, "%s: timer-only mode without drain_interval_ms",
@@ -138,7 +141,7 @@ int evbpf__consumer_start(struct evbpf__consumer *c, struct evbpf_reactor *r)
 	ops = r->ops;
 	c->reactor = r;
 	if (!(c->flags & EVBPF_ASYNC_TIMER_ONLY)) {
-		err = evbpf__reactor_io_open(r, c->epfd, on_io, c, &c->io);
+		err = evbpf__reactor_io_open(r, c->io_fd, on_io, c, &c->io);
 		if (err)
 			goto err;
 		err = ops->io_start(c->io);

@@ -1,10 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the ring buffer and perf buffer consumers share: being a watcher on
- * a reactor. A consumer owns one epoll fd (the fd the reactor watches, so
- * that no fd the user holds ever enters the loop's own epoll set), an
+ * a reactor. A consumer hands the reactor one fd of its own (io_fd), has an
  * optional repeating drain timer (timer mode) and a one-shot "kick" timer
  * that resumes a drain which used up its budget at the next loop iteration.
+ *
+ * io_fd is never a number the user holds, so that closing it (after the
+ * reactor's watcher is closed) removes it from the loop's epoll set even
+ * with a loop (libev) that never deletes fds from its set itself:
+ *  - a ring buffer in default mode: the consumer's dup of the map fd. The
+ *    loop's epoll set then watches the ring directly, as libbpf's does: one
+ *    wait queue callback and one ready-list pass per wakeup, instead of two
+ *    of each through an epoll fd nested in the loop's;
+ *  - a ring buffer with max_delay_us, and a perf buffer: the consumer's
+ *    epoll fd (epfd), which holds the ring's fd and a timerfd, or every
+ *    CPU's event fd.
+ * epfd is also what evbpf_*_epoll_fd() return and what evbpf_*_poll() wait
+ * on; a ring buffer in default mode creates it only when one of those is
+ * called.
  *
  * A drain may run user callbacks, which may stop or free the consumer. The
  * consumer therefore drains only through evbpf__consumer_run(), which marks
@@ -56,7 +69,8 @@ struct evbpf__adaptive {
 
 struct evbpf__consumer {
 	const struct evbpf__consumer_ops *ops;
-	int epfd;
+	int epfd;  /* the consumer's epoll fd, -1 until needed (see above) */
+	int io_fd; /* what the reactor watches: epfd or a ring's own fd; -1: none */
 	uint32_t budget;
 	uint32_t interval_ms;
 	uint32_t flags;

@@ -616,6 +616,7 @@ static int perfbuf_setup(struct evbpf_perfbuf *pb, const struct evbpf_map *map, 
 		err = evbpf__err(err, "perfbuf: epoll_create1: %s", evbpf_strerror(err));
 		goto out;
 	}
+	pb->c.io_fd = pb->c.epfd;
 	for (int cpu = 0; cpu < ncpu && (uint32_t)cpu < max; cpu++) {
 		struct perf_cpu_buf *b;
 

@@ -22,8 +22,12 @@
  *      call evbpf_reactor_init(&r->base, &ops, loop). The reactor now has
  *      one reference, the caller's, dropped by evbpf_reactor_free().
  *   3. io_open() allocates your watcher for fd (level-triggered
- *      readability: the fds evbpf hands over are epoll fds the consumer owns,
- *      so they are never shared with anyone else) and returns it through
+ *      readability: the fds evbpf hands over are numbers the consumer owns:
+ *      epoll fds, perf event fds, or its own dup of a ring buffer's map fd,
+ *      whose open file the user may share; so io_close() should take the fd
+ *      out of the loop's epoll set, as libuv does; libev copes with the
+ *      stray event instead, see backends/ev/ev.c)
+ *      and returns it through
  *      *iop without starting it. io_start()/io_stop() arm and disarm it and
  *      may be called any number of times. io_close() stops it for good: the
  *      callback must never run after io_close() returns, but the memory may

@@ -27,6 +27,20 @@
  *    our position) sees that we caught up and sends the wakeup. Without
  *    the barrier the store of our position and the load of the producer
  *    position may be reordered and a wakeup lost.
+ *
+ * Wakeups: the consumer keeps its own dup of the map fd (F_DUPFD_CLOEXEC),
+ * a number that stays valid when the user closes the object first. In
+ * default mode the reactor watches that fd itself, so a commit's wakeup
+ * goes through one epoll level, as with libbpf's ring_buffer__poll(): the
+ * loop's. (The consumer used to hand the reactor an epoll fd of its own
+ * with the ring in it; every wakeup then ran two ep_poll_callback()s, and
+ * every epoll_wait() of the loop re-polled the inner set.) The consumer's
+ * epoll fd exists only where it is needed: adaptive wakeups put their
+ * timerfd next to the ring in it and the reactor watches that; otherwise
+ * it is created on the first evbpf_ringbuf_epoll_fd() or
+ * evbpf_ringbuf_poll(). An epoll registration lives as long as the open
+ * file, not the number, and the user's map fd shares our dup's file, so
+ * the reactor's watcher is always closed (consumer.c) before the dup.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -68,7 +82,7 @@ struct evbpf_ringbuf {
 	uint64_t last_total; /* the size of the last record taken, for hold mode */
 	bool hold;           /* adaptive timer mode: publish one record behind */
 	uint32_t max_delay_us;
-	int watch_fd; /* adaptive: our dup of the map fd, in the epoll fd */
+	int watch_fd; /* our dup of the map fd: watched by the reactor or in the epoll fd */
 	void *cons_map;
 	void *prod_map;
 	size_t prod_map_size;
@@ -476,11 +490,41 @@ static int ringbuf_alloc(evbpf_ringbuf_fn fn, void *ctx, const struct evbpf_ring
 	return 0;
 }
 
+/*
+ * The consumer's epoll fd with the ring's fd in it: created with the
+ * consumer in adaptive mode (the reactor watches it), otherwise on the
+ * first evbpf_ringbuf_epoll_fd() or evbpf_ringbuf_poll(). In default mode
+ * the reactor watches the ring's fd itself, and an epoll set nobody waits
+ * on would only add a wait queue callback to every wakeup.
+ */
+static int ringbuf_make_epfd(struct evbpf_ringbuf *rb)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+	int err;
+
+	if (rb->c.epfd >= 0)
+		return 0;
+	if (rb->watch_fd < 0)
+		return evbpf__err(-EINVAL, "ringbuf: no fd to wait on");
+	rb->c.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (rb->c.epfd < 0) {
+		err = -errno;
+		rb->c.epfd = -1;
+		return evbpf__err(err, "ringbuf: epoll_create1: %s", evbpf_strerror(err));
+	}
+	if (epoll_ctl(rb->c.epfd, EPOLL_CTL_ADD, rb->watch_fd, &ev) < 0) {
+		err = -errno;
+		close(rb->c.epfd);
+		rb->c.epfd = -1;
+		return evbpf__err(err, "ringbuf: epoll_ctl: %s", evbpf_strerror(err));
+	}
+	return 0;
+}
+
 static int ringbuf_map(struct evbpf_ringbuf *rb, const struct evbpf_map *map)
 {
 	const char *name = evbpf_map_name(map);
 	int fd = evbpf_map_fd(map), err;
-	struct epoll_event ev = {.events = EPOLLIN};
 	size_t size;
 
 	if (fd < 0)
@@ -524,31 +568,25 @@ static int ringbuf_map(struct evbpf_ringbuf *rb, const struct evbpf_map *map)
 	rb->published = rb->cons;
 	rb->prev = RINGBUF_NO_WORD;
 
-	rb->c.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (rb->c.epfd < 0) {
+	/* A number for the ring that stays ours even if the object is
+	 * closed first: the reactor watches it in default mode, the epoll
+	 * fd holds it otherwise. */
+	rb->watch_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (rb->watch_fd < 0) {
 		err = -errno;
-		return evbpf__err(err, "ringbuf: epoll_create1: %s", evbpf_strerror(err));
+		return evbpf__err(err, "ringbuf: map '%s': dup: %s", name, evbpf_strerror(err));
 	}
-	if (rb->max_delay_us) {
-		/* Adaptive wakeups switch the ring's fd off and on in the
-		 * epoll set: by a number that stays ours even if the object
-		 * is closed first. */
-		rb->watch_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-		if (rb->watch_fd < 0) {
-			err = -errno;
-			return evbpf__err(err, "ringbuf: map '%s': dup: %s", name,
-			                  evbpf_strerror(err));
-		}
-		fd = rb->watch_fd;
+	if (!rb->max_delay_us) {
+		rb->c.io_fd = rb->watch_fd;
+		return 0;
 	}
-	if (epoll_ctl(rb->c.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		err = -errno;
-		return evbpf__err(err, "ringbuf: map '%s': epoll_ctl: %s", name,
-		                  evbpf_strerror(err));
-	}
-	if (rb->max_delay_us)
-		return evbpf__adaptive_init(&rb->c, rb->max_delay_us, rb->watch_fd, size, false);
-	return 0;
+	/* Adaptive wakeups switch the ring's fd off and on in an epoll set
+	 * that also holds their timerfd: the reactor watches that set. */
+	err = ringbuf_make_epfd(rb);
+	if (err)
+		return err;
+	rb->c.io_fd = rb->c.epfd;
+	return evbpf__adaptive_init(&rb->c, rb->max_delay_us, rb->watch_fd, size, false);
 }
 
 EVBPF_API int evbpf_ringbuf_new_opts(const struct evbpf_map *map, evbpf_ringbuf_fn fn, void *ctx,
@@ -632,16 +670,29 @@ EVBPF_API int evbpf_ringbuf_flush(struct evbpf_ringbuf *rb)
 
 EVBPF_API int evbpf_ringbuf_poll(struct evbpf_ringbuf *rb, int timeout_ms)
 {
+	int err;
+
 	CHECK_RB(rb, "poll");
-	if (rb->c.epfd < 0)
+	if (rb->watch_fd < 0)
 		return evbpf__err(-EINVAL, "ringbuf poll: no fd to wait on");
+	err = ringbuf_make_epfd(rb);
+	if (err)
+		return err;
 	return evbpf__consumer_poll(&rb->c, timeout_ms);
 }
 
 EVBPF_API int evbpf_ringbuf_epoll_fd(const struct evbpf_ringbuf *rb)
 {
+	/* The consumer was allocated by us and is not const: the epoll fd
+	 * is created on first use (see ringbuf_make_epfd()). */
+	struct evbpf_ringbuf *mut = (struct evbpf_ringbuf *)rb;
+	int err;
+
 	CHECK_RB(rb, "epoll_fd");
-	return rb->c.epfd >= 0 ? rb->c.epfd : evbpf__err(-ENOENT, "ringbuf: no epoll fd");
+	if (rb->watch_fd < 0)
+		return evbpf__err(-ENOENT, "ringbuf: no epoll fd");
+	err = ringbuf_make_epfd(mut);
+	return err < 0 ? err : rb->c.epfd;
 }
 
 EVBPF_API int evbpf_ringbuf_start(struct evbpf_ringbuf *rb, struct evbpf_reactor *reactor)

@@ -7,8 +7,15 @@
  *  - libev has no close callbacks: a stopped watcher may be freed at once,
  *    even from its own callback (ev_*_stop also clears a pending event).
  *  - ev_io_stop() does not remove the fd from the kernel's epoll set; libev
- *    relies on the fd being closed. The fds evbpf watches are epoll fds
- *    that only the consumer holds, so closing them really removes them.
+ *    relies on the fd being closed. The fds evbpf watches are numbers only
+ *    the consumer holds, so closing them removes them, with one exception:
+ *    a ring buffer's fd is the consumer's dup of the map fd, and an epoll
+ *    registration lasts as long as the open file, which the user's map fd
+ *    may keep open. The ring's next wakeup after the consumer is freed
+ *    then reaches libev for a number it no longer watches; libev's epoll
+ *    backend expects such strays (it cannot delete the closed number, so
+ *    it rebuilds its epoll set once). libev does not expose its epoll fd,
+ *    so this file cannot delete the registration itself.
  *  - An active ev_async keeps ev_run() from returning. It is started only
  *    while work is in flight, which is also what keeps the loop alive for
  *    that work, as uv_queue_work does for libuv.
