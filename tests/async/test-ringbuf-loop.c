@@ -329,6 +329,75 @@ static void test_drain_on_stop(void **st)
 	tl_finish(&tl);
 }
 
+/* The consumer watches its own dup of the map fd: the object may be
+ * closed before the consumer is started, and the loop still gets the
+ * ring's records (the dup and the mappings keep the ring alive). */
+static void test_object_closed_first(void **st)
+{
+	struct test_loop tl;
+	struct evbpf_object *obj;
+	struct rb_ctx c = {.expect = 50};
+	struct evbpf_async_stats stats = {.sz = sizeof(stats)};
+
+	REQUIRE_KERNEL();
+	tl_init(&tl, backend_of(st));
+	obj = open_producers(NULL);
+	assert_ok(evbpf_ringbuf_new(evbpf_object_find_map(obj, "rb"), on_record, &c, &c.rb));
+	assert_ok(run_prog(evbpf_object_find_program(obj, "rb_produce"), 50));
+	evbpf_object_close(obj);
+	assert_ok(evbpf_ringbuf_start(c.rb, tl.reactor));
+	tl_run(&tl);
+	assert_int_equal(c.next, 50);
+	assert_false(c.bad);
+	assert_ok(evbpf_ringbuf_stats(c.rb, &stats));
+	assert_int_equal(stats.records, 50);
+	evbpf_ringbuf_free(c.rb);
+	tl_finish(&tl);
+}
+
+/* A consumer freed while the object stays open and records keep coming,
+ * then a new consumer of the same ring on the same loop (its dup may get
+ * the old number, of the same open file): the new one is woken and gets
+ * every record after the old one's. */
+static void test_new_consumer_after_free(void **st)
+{
+	struct test_loop tl;
+	struct evbpf_object *obj;
+	struct evbpf_program *prog;
+	struct rb_ctx c1 = {.expect = 30}, c2 = {.stop_after = 20, .expect = 40, .next = 30};
+	struct producer p = {.total = 20, .chunk = 1, .pin_cpu = -1};
+
+	REQUIRE_KERNEL();
+	tl_init(&tl, backend_of(st));
+	obj = open_producers(NULL);
+	prog = evbpf_object_find_program(obj, "rb_produce");
+	assert_ok(evbpf_ringbuf_new(evbpf_object_find_map(obj, "rb"), on_record, &c1, &c1.rb));
+	assert_ok(evbpf_ringbuf_start(c1.rb, tl.reactor));
+	assert_ok(run_prog(prog, 30));
+	tl_run(&tl);
+	assert_int_equal(c1.next, 30);
+	assert_ok(evbpf_ringbuf_start(c1.rb, tl.reactor));
+	evbpf_ringbuf_free(c1.rb);
+	assert_ok(run_prog(prog, 20));
+	assert_ok(evbpf_ringbuf_new(evbpf_object_find_map(obj, "rb"), on_record, &c2, &c2.rb));
+	assert_ok(evbpf_ringbuf_start(c2.rb, tl.reactor));
+	tl_run(&tl);
+	assert_int_equal(c2.next, 50);
+	/* Records committed one by one while the loop waits wake it. */
+	assert_ok(evbpf_ringbuf_start(c2.rb, tl.reactor));
+	p.prog = prog;
+	p.consumed = &c2.consumed;
+	producer_start(&p);
+	tl_run(&tl);
+	producer_join(&p);
+	assert_int_equal(c2.next, 70);
+	assert_false(c1.bad);
+	assert_false(c2.bad);
+	evbpf_ringbuf_free(c2.rb);
+	evbpf_object_close(obj);
+	tl_finish(&tl);
+}
+
 int main(int argc, char **argv)
 {
 	/* clang-format off */
@@ -342,6 +411,8 @@ int main(int argc, char **argv)
 		BOTH_BACKENDS(test_free_inside_callback)
 		BOTH_BACKENDS(test_free_with_records_pending)
 		BOTH_BACKENDS(test_drain_on_stop)
+		BOTH_BACKENDS(test_object_closed_first)
+		BOTH_BACKENDS(test_new_consumer_after_free)
 	};
 	/* clang-format on */
 

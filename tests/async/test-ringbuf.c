@@ -390,6 +390,108 @@ static void test_poll_blocks_until_wakeup(void **st)
 	assert_int_equal(fd_count(), before);
 }
 
+/* Epoll fds the process holds: the default-mode consumer creates its own
+ * only when asked for it. */
+static int epoll_fd_count(void)
+{
+	char path[64], target[64];
+	int n = 0;
+
+	for (int fd = 0; fd < 4096; fd++) {
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		if (!strcmp(target, "anon_inode:[eventpoll]"))
+			n++;
+	}
+	return n;
+}
+
+/* A user without a loop waits on the consumer's public epoll fd itself, or
+ * through evbpf_ringbuf_poll(), in either order: the fd (created on first
+ * use) reports the ring's records and stays the same. */
+static void test_epoll_fd_without_loop(void **st)
+{
+	struct evbpf_object *obj;
+	struct evbpf_ringbuf *rb, *rb2;
+	struct evbpf_program *prog;
+	struct epoll_event ev;
+	struct kstate k = {0}, k2 = {0};
+	int before = fd_count(), epolls = epoll_fd_count(), epfd;
+
+	(void)st;
+	REQUIRE_KERNEL();
+	obj = open_producers(NULL);
+	prog = evbpf_object_find_program(obj, "rb_produce");
+	assert_ok(evbpf_ringbuf_new(evbpf_object_find_map(obj, "rb"), on_kernel, &k, &rb));
+	/* Default mode: no epoll fd of the consumer's until one is needed. */
+	assert_int_equal(epoll_fd_count(), epolls);
+	epfd = evbpf_ringbuf_epoll_fd(rb);
+	assert_true(epfd >= 0);
+	assert_int_equal(epoll_fd_count(), epolls + 1);
+	assert_int_equal(evbpf_ringbuf_epoll_fd(rb), epfd);
+	/* Empty: the user's own epoll_wait times out. */
+	assert_int_equal(epoll_wait(epfd, &ev, 1, 0), 0);
+	assert_ok(run_prog(prog, 10));
+	assert_int_equal(epoll_wait(epfd, &ev, 1, 1000), 1);
+	assert_true(ev.events & EPOLLIN);
+	assert_int_equal(evbpf_ringbuf_consume(rb), 10);
+	assert_int_equal(epoll_wait(epfd, &ev, 1, 0), 0);
+	/* And through poll(), on the same fd. */
+	assert_ok(run_prog(prog, 7));
+	assert_int_equal(evbpf_ringbuf_poll(rb, 1000), 7);
+	assert_int_equal(evbpf_ringbuf_epoll_fd(rb), epfd);
+	assert_int_equal(k.n, 17);
+	assert_false(k.bad);
+	evbpf_ringbuf_free(rb);
+
+	/* poll() first, on a new consumer of the same ring: it creates the
+	 * fd, and evbpf_ringbuf_epoll_fd() then returns that one. */
+	assert_ok(evbpf_ringbuf_new(evbpf_object_find_map(obj, "rb"), on_kernel, &k2, &rb2));
+	k2.next = 17;
+	assert_int_equal(evbpf_ringbuf_poll(rb2, 0), 0);
+	epfd = evbpf_ringbuf_epoll_fd(rb2);
+	assert_true(epfd >= 0);
+	assert_int_equal(epoll_fd_count(), epolls + 1);
+	assert_ok(run_prog(prog, 5));
+	assert_int_equal(epoll_wait(epfd, &ev, 1, 1000), 1);
+	assert_int_equal(evbpf_ringbuf_poll(rb2, 1000), 5);
+	assert_int_equal(k2.n, 5);
+	assert_false(k2.bad);
+	evbpf_ringbuf_free(rb2);
+	evbpf_object_close(obj);
+	assert_int_equal(epoll_fd_count(), epolls);
+	assert_int_equal(fd_count(), before);
+}
+
+/* The consumer keeps its own dup of the map fd: closing the object first
+ * leaves the consumer working, and poll() still waits on the ring. */
+static void test_object_closed_first_poll(void **st)
+{
+	struct evbpf_object *obj;
+	struct evbpf_ringbuf *rb;
+	struct kstate k = {0};
+	int before = fd_count();
+
+	(void)st;
+	REQUIRE_KERNEL();
+	obj = open_producers(NULL);
+	assert_ok(evbpf_ringbuf_new(evbpf_object_find_map(obj, "rb"), on_kernel, &k, &rb));
+	assert_ok(run_prog(evbpf_object_find_program(obj, "rb_produce"), 20));
+	evbpf_object_close(obj);
+	assert_int_equal(evbpf_ringbuf_poll(rb, 1000), 20);
+	assert_int_equal(evbpf_ringbuf_poll(rb, 0), 0);
+	assert_true(evbpf_ringbuf_epoll_fd(rb) >= 0);
+	assert_int_equal(k.n, 20);
+	assert_false(k.bad);
+	evbpf_ringbuf_free(rb);
+	assert_int_equal(fd_count(), before);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +504,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_wraparound_kernel),
 	    cmocka_unit_test(test_callback_error_kernel),
 	    cmocka_unit_test(test_poll_blocks_until_wakeup),
+	    cmocka_unit_test(test_epoll_fd_without_loop),
+	    cmocka_unit_test(test_object_closed_first_poll),
 	};
 
 	return RUN_TESTS(tests, NULL, NULL);
