@@ -7,6 +7,8 @@ build=${1:?usage: $0 BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 rc=0
 for t in "$build"/tests/async-test-*; do
+	# Only the test binaries (not CMake's generated case lists).
+	[ -f "$t" ] && [ -x "$t" ] || continue
 	echo "== $(basename "$t")"
 	valgrind -q --suppressions="$here/valgrind.supp" --error-exitcode=99 \
 		--leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
