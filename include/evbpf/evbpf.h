@@ -1181,6 +1181,19 @@ EVBPF_API void evbpf_program_free(struct evbpf_program *prog);
  */
 EVBPF_API int evbpf_enable_stats(uint32_t type, int *fdp);
 
+/* ---- Monitoring loaded programs (issue 16, `evbpf top`) ---- */
+
+/*
+ * Info of the loaded program with this id (from evbpf_prog_next_id()),
+ * without keeping anything open: the fd the kernel hands out for the id
+ * is closed before returning. -ENOENT when no program has the id (it was
+ * unloaded since the id was listed: a monitor skips it), -EPERM without
+ * CAP_SYS_ADMIN. Sampling run_time_ns and run_cnt of every program this
+ * way twice, some time apart, gives each program's CPU time and run rate
+ * over that time (statistics must be on: evbpf_enable_stats()).
+ */
+EVBPF_API int evbpf_prog_info_by_id(uint32_t id, struct evbpf_prog_info *info);
+
 #ifdef __cplusplus
 }
 #endif
