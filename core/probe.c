@@ -59,7 +59,7 @@ static uint32_t probe_attach_type(uint32_t prog_type)
 	case BPF_PROG_TYPE_SK_LOOKUP:
 		return BPF_SK_LOOKUP;
 	case BPF_PROG_TYPE_TRACING:
-		return BPF_TRACE_FENTRY;
+		return BPF_TRACE_RAW_TP;
 	case BPF_PROG_TYPE_LSM:
 		return BPF_LSM_MAC;
 	case EVBPF_BPF_PROG_TYPE_NETFILTER:

@@ -461,7 +461,7 @@ static int run(int argc, char **argv)
 
 const struct tool_cmd tool_cmd_top = {
 	.name = "top",
-	.usage = "top [--sort KEY] [--json]  live CPU use of every loaded BPF program",
+	.usage = "top [--sort KEY] [--json]   live CPU use of every loaded BPF program",
 	.help = "usage: evbpf top [--sort cpu|events|avg|id|name] [--interval S] [--count N]\n"
 		"                 [--top N] [--json]\n"
 		"\n"
