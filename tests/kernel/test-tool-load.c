@@ -8,16 +8,13 @@
  * leaves the first run's pins alone; a directory not on bpffs is refused.
  */
 #include <fcntl.h>
-#include <sched.h>
 #include <stdbool.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "common.h"
 
 static char root[64];
-static bool mounted;
 
 struct run_out {
 	int status;
@@ -30,27 +27,13 @@ static int group_setup(void **st)
 	(void)st;
 	if (kernel_unavailable())
 		return 0;
-	snprintf(root, sizeof(root), "/tmp/evbpf-toolpin-XXXXXX");
-	if (!mkdtemp(root))
-		return -1;
-	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-	    mount("bpf", root, "bpf", 0, NULL) != 0) {
-		fprintf(stderr, "cannot mount bpffs at %s: %s\n", root, strerror(errno));
-		rmdir(root);
-		root[0] = '\0';
-		return -1;
-	}
-	mounted = true;
-	return 0;
+	return private_bpffs_mount(root, sizeof(root), "toolpin");
 }
 
 static int group_teardown(void **st)
 {
 	(void)st;
-	if (mounted)
-		umount(root);
-	if (root[0])
-		rmdir(root);
+	private_bpffs_unmount(root);
 	return 0;
 }
 
