@@ -919,6 +919,13 @@ static int probe_module_btf(char *why, size_t len)
 		info.name_len = sizeof(name);
 		err = evbpf__bpf_obj_info(fd, &info, &info_len);
 		close(fd);
+		if (err == -E2BIG) {
+			/* Fields past the kernel's bpf_btf_info (name,
+			 * kernel_btf) are refused, not ignored. */
+			snprintf(why, len, "the kernel does not tell whose BTF an object is "
+				 "(no module BTF before Linux 5.11)");
+			return 0;
+		}
 		if (err)
 			return err;
 		if (info.kernel_btf && name[0] && strcmp(name, "vmlinux"))

@@ -18,8 +18,8 @@
 
 #include "common.h"
 
-#define BIG_BATCH 30000
-#define SMALL_BATCH 1000
+#define BIG_BATCH 3000
+#define SMALL_BATCH 100
 #define EARLY_RUNS 5000
 
 struct top_state {
@@ -301,15 +301,17 @@ static void test_sort(void **st)
 			assert_true((position_of(s, s->big_id) < position_of(s, s->small_id)) ==
 				    (s->big_id < s->small_id));
 	}
-	/* --top 1 keeps the first line only. */
+	/* --top 1 keeps the first line only: the busiest program, which is
+	 * ours or one of the machine's that ran even more (other tests run
+	 * alongside), never the small instance. */
 	{
-		char *args[] = {"--json", "--interval", "0.3", "--sort", "events", "--top", "1",
+		char *args[] = {"--json", "--interval", "0.5", "--sort", "events", "--top", "1",
 				NULL};
 
 		assert_int_equal(run_top_while_running(s, args), 0);
-		assert_int_equal(position_of(s, s->big_id), 0);
-		assert_int_equal(position_of(s, s->small_id), -1);
 		assert_int_equal(strchr(s->out, '\n') - s->out + 1, (long)s->out_len);
+		assert_true(json_num(s->out, "runs") >= BIG_BATCH);
+		assert_int_equal(position_of(s, s->small_id), -1);
 	}
 }
 
