@@ -45,9 +45,9 @@ static int check_pin_dir(const char *dir)
 		}
 		if (!on_bpffs(dir)) {
 			fprintf(stderr,
-				"evbpf: load: --pin %s: not on a bpffs (mount -t bpf bpf DIR, "
-				"or use a directory under /sys/fs/bpf)\n",
-				dir);
+			        "evbpf: load: --pin %s: not on a bpffs (mount -t bpf bpf DIR, "
+			        "or use a directory under /sys/fs/bpf)\n",
+			        dir);
 			return 1;
 		}
 		return 0;
@@ -58,11 +58,11 @@ static int check_pin_dir(const char *dir)
 	parent = dirname(copy);
 	if (stat_err != ENOENT || !on_bpffs(parent)) {
 		fprintf(stderr, "evbpf: load: --pin %s: %s%s\n", dir, strerror(stat_err),
-			stat_err == ENOENT ? " (and its parent is not on a bpffs)" : "");
+		        stat_err == ENOENT ? " (and its parent is not on a bpffs)" : "");
 		err = 1;
 	} else if (mkdir(dir, 0700) != 0) {
 		fprintf(stderr, "evbpf: load: --pin %s: cannot create it: %s\n", dir,
-			strerror(errno));
+		        strerror(errno));
 		err = 1;
 	}
 	free(copy);
@@ -71,7 +71,7 @@ static int check_pin_dir(const char *dir)
 
 /* Maps with pinning: which pins exist before the load (reused, not new). */
 static void note_existing_pins(const struct evbpf_object *obj, const char *dir, bool *existed,
-			       size_t max)
+                               size_t max)
 {
 	const struct evbpf_map *m = NULL;
 	size_t i = 0;
@@ -205,18 +205,18 @@ static int run(int argc, char **argv)
 }
 
 const struct tool_cmd tool_cmd_load = {
-	.name = "load",
-	.usage = "load FILE.o [--pin DIR]   load every program; verifier stats or log",
-	.help = "usage: evbpf load FILE.o [--pin DIR]\n"
-		"\n"
-		"Load every program of a BPF object and print the verifier's statistics, or\n"
-		"its log when a program is rejected (exit status 1).\n"
-		"\n"
-		"  --pin DIR   keep everything loaded, like `bpftool prog loadall`: pin\n"
-		"              each program at DIR/PROGNAME and the maps declared with\n"
-		"              LIBBPF_PIN_BY_NAME at DIR/MAPNAME (reusing a compatible\n"
-		"              pin there), and print each pin. DIR must be on a bpffs\n"
-		"              (its last component is created if its parent is).\n"
-		"  -h, --help  this text\n",
-	.run = run,
+    .name = "load",
+    .usage = "load FILE.o [--pin DIR]   load every program; verifier stats or log",
+    .help = "usage: evbpf load FILE.o [--pin DIR]\n"
+            "\n"
+            "Load every program of a BPF object and print the verifier's statistics, or\n"
+            "its log when a program is rejected (exit status 1).\n"
+            "\n"
+            "  --pin DIR   keep everything loaded, like `bpftool prog loadall`: pin\n"
+            "              each program at DIR/PROGNAME and the maps declared with\n"
+            "              LIBBPF_PIN_BY_NAME at DIR/MAPNAME (reusing a compatible\n"
+            "              pin there), and print each pin. DIR must be on a bpffs\n"
+            "              (its last component is created if its parent is).\n"
+            "  -h, --help  this text\n",
+    .run = run,
 };

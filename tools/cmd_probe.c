@@ -27,9 +27,9 @@
 
 extern const struct tool_cmd tool_cmd_probe;
 
-#define PROBE_MAX_TYPE 64
+#define PROBE_MAX_TYPE   64
 #define PROBE_MAX_HELPER 256
-#define CAP_BPF_NUMBER 39
+#define CAP_BPF_NUMBER   39
 
 /* How a feature line reads. */
 enum answer { ANS_YES, ANS_NO, ANS_EPERM, ANS_ERROR };
@@ -44,23 +44,23 @@ struct probe_out {
 /* ------------------------------------------------------------ features */
 
 static const enum evbpf_feature attach_group[] = {
-	EVBPF_FEATURE_KPROBE_PMU,     EVBPF_FEATURE_KPROBE_LEGACY,  EVBPF_FEATURE_KPROBE,
-	EVBPF_FEATURE_UPROBE_PMU,     EVBPF_FEATURE_UPROBE_LEGACY,  EVBPF_FEATURE_UPROBE,
-	EVBPF_FEATURE_TRACEFS,        EVBPF_FEATURE_PERF_LINK,      EVBPF_FEATURE_TRAMPOLINE,
-	EVBPF_FEATURE_TP_BTF,         EVBPF_FEATURE_KPROBE_MULTI,   EVBPF_FEATURE_KPROBE_SESSION,
-	EVBPF_FEATURE_UPROBE_MULTI,   EVBPF_FEATURE_UPROBE_SESSION, EVBPF_FEATURE_TCX,
-	EVBPF_FEATURE_NETKIT,         EVBPF_FEATURE_CGROUP_LINK,    EVBPF_FEATURE_SOCKMAP_LINK,
-	EVBPF_FEATURE_NETFILTER_LINK, EVBPF_FEATURE_STRUCT_OPS,
+    EVBPF_FEATURE_KPROBE_PMU,     EVBPF_FEATURE_KPROBE_LEGACY,  EVBPF_FEATURE_KPROBE,
+    EVBPF_FEATURE_UPROBE_PMU,     EVBPF_FEATURE_UPROBE_LEGACY,  EVBPF_FEATURE_UPROBE,
+    EVBPF_FEATURE_TRACEFS,        EVBPF_FEATURE_PERF_LINK,      EVBPF_FEATURE_TRAMPOLINE,
+    EVBPF_FEATURE_TP_BTF,         EVBPF_FEATURE_KPROBE_MULTI,   EVBPF_FEATURE_KPROBE_SESSION,
+    EVBPF_FEATURE_UPROBE_MULTI,   EVBPF_FEATURE_UPROBE_SESSION, EVBPF_FEATURE_TCX,
+    EVBPF_FEATURE_NETKIT,         EVBPF_FEATURE_CGROUP_LINK,    EVBPF_FEATURE_SOCKMAP_LINK,
+    EVBPF_FEATURE_NETFILTER_LINK, EVBPF_FEATURE_STRUCT_OPS,
 };
 static const enum evbpf_feature btf_group[] = {
-	EVBPF_FEATURE_BTF,          EVBPF_FEATURE_VMLINUX_BTF,   EVBPF_FEATURE_MODULE_BTF,
-	EVBPF_FEATURE_BTF_FUNC,     EVBPF_FEATURE_BTF_GLOBAL_FUNC, EVBPF_FEATURE_BTF_DATASEC,
-	EVBPF_FEATURE_BTF_FLOAT,    EVBPF_FEATURE_BTF_DECL_TAG,  EVBPF_FEATURE_BTF_TYPE_TAG,
-	EVBPF_FEATURE_BTF_ENUM64,
+    EVBPF_FEATURE_BTF,        EVBPF_FEATURE_VMLINUX_BTF,     EVBPF_FEATURE_MODULE_BTF,
+    EVBPF_FEATURE_BTF_FUNC,   EVBPF_FEATURE_BTF_GLOBAL_FUNC, EVBPF_FEATURE_BTF_DATASEC,
+    EVBPF_FEATURE_BTF_FLOAT,  EVBPF_FEATURE_BTF_DECL_TAG,    EVBPF_FEATURE_BTF_TYPE_TAG,
+    EVBPF_FEATURE_BTF_ENUM64,
 };
 static const enum evbpf_feature runtime_group[] = {
-	EVBPF_FEATURE_BPF,        EVBPF_FEATURE_MEMCG_ACCOUNT, EVBPF_FEATURE_ATOMICS,
-	EVBPF_FEATURE_BPF_COOKIE, EVBPF_FEATURE_MAP_BATCH,     EVBPF_FEATURE_ENABLE_STATS,
+    EVBPF_FEATURE_BPF,        EVBPF_FEATURE_MEMCG_ACCOUNT, EVBPF_FEATURE_ATOMICS,
+    EVBPF_FEATURE_BPF_COOKIE, EVBPF_FEATURE_MAP_BATCH,     EVBPF_FEATURE_ENABLE_STATS,
 };
 
 struct feature_answer {
@@ -110,7 +110,9 @@ static void print_feature(struct probe_out *o, enum evbpf_feature f)
 
 	if (o->json) {
 		printf("%s\"%s\":%s", o->sep, name,
-		       fa->a == ANS_YES ? "true" : fa->a == ANS_NO ? "false" : "null");
+		       fa->a == ANS_YES  ? "true"
+		       : fa->a == ANS_NO ? "false"
+		                         : "null");
 		o->sep = ",";
 		return;
 	}
@@ -131,7 +133,7 @@ static void print_feature(struct probe_out *o, enum evbpf_feature f)
 }
 
 static void print_group(struct probe_out *o, const char *title, const enum evbpf_feature *fs,
-			size_t n, bool *shown)
+                        size_t n, bool *shown)
 {
 	if (!o->json)
 		printf("%s:\n", title);
@@ -153,7 +155,7 @@ static void print_features(struct probe_out *o)
 	print_group(o, "attach facilities", attach_group, EVBPF_ARRAY_SIZE(attach_group), shown);
 	print_group(o, "BTF", btf_group, EVBPF_ARRAY_SIZE(btf_group), shown);
 	print_group(o, "loader and run time", runtime_group, EVBPF_ARRAY_SIZE(runtime_group),
-		    shown);
+	            shown);
 	/* Facilities added to the library later still show. */
 	for (int f = 0; f < EVBPF_FEATURE__COUNT; f++) {
 		if (shown[f])
@@ -210,8 +212,9 @@ static void print_types(struct probe_out *o, bool map, const int *res)
 	if (o->json)
 		printf(",\"%s\":{", what);
 	else
-		printf("%s:\n", map ? "map types" : "program types (loading; where they attach is "
-						    "under attach facilities)");
+		printf("%s:\n", map ? "map types"
+		                    : "program types (loading; where they attach is "
+		                      "under attach facilities)");
 	o->sep = "";
 	for (uint32_t t = 1; t < PROBE_MAX_TYPE && res[t] != 2; t++) {
 		const char *name = map ? evbpf_map_type_name(t) : evbpf_prog_type_name(t);
@@ -219,10 +222,15 @@ static void print_types(struct probe_out *o, bool map, const int *res)
 
 		if (o->json)
 			printf("%s\"%s\":%s", o->sep, name,
-			       r == 1 ? "true" : r == 0 ? "false" : "null");
+			       r == 1   ? "true"
+			       : r == 0 ? "false"
+			                : "null");
 		else
 			printf("  %-26s %s%s\n", name,
-			       r == 1 ? "yes" : r == 0 ? "no" : r == -EPERM ? "no (EPERM)" : "",
+			       r == 1        ? "yes"
+			       : r == 0      ? "no"
+			       : r == -EPERM ? "no (EPERM)"
+			                     : "",
 			       r < 0 && r != -EPERM ? evbpf_strerror(r) : "");
 		o->sep = ",";
 	}
@@ -327,20 +335,51 @@ static void print_helpers(struct probe_out *o, const int *prog_res)
  * feature probe` reports, and those behind newer facilities).
  */
 static const char *const config_options[] = {
-	"CONFIG_BPF", "CONFIG_BPF_SYSCALL", "CONFIG_HAVE_EBPF_JIT", "CONFIG_BPF_JIT",
-	"CONFIG_BPF_JIT_ALWAYS_ON", "CONFIG_BPF_UNPRIV_DEFAULT_OFF", "CONFIG_DEBUG_INFO_BTF",
-	"CONFIG_DEBUG_INFO_BTF_MODULES", "CONFIG_CGROUPS", "CONFIG_CGROUP_BPF",
-	"CONFIG_CGROUP_NET_CLASSID", "CONFIG_SOCK_CGROUP_DATA", "CONFIG_BPF_EVENTS",
-	"CONFIG_KPROBES", "CONFIG_KPROBE_EVENTS", "CONFIG_UPROBES", "CONFIG_UPROBE_EVENTS",
-	"CONFIG_TRACING", "CONFIG_FTRACE_SYSCALLS", "CONFIG_DYNAMIC_FTRACE",
-	"CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS", "CONFIG_FPROBE",
-	"CONFIG_FUNCTION_ERROR_INJECTION", "CONFIG_BPF_KPROBE_OVERRIDE", "CONFIG_BPF_LSM",
-	"CONFIG_SECURITY_LOCKDOWN_LSM", "CONFIG_NET", "CONFIG_XDP_SOCKETS", "CONFIG_LWTUNNEL_BPF",
-	"CONFIG_NET_ACT_BPF", "CONFIG_NET_CLS_BPF", "CONFIG_NET_CLS_ACT", "CONFIG_NET_SCH_INGRESS",
-	"CONFIG_NET_XGRESS", "CONFIG_NETKIT", "CONFIG_NETFILTER_BPF_LINK", "CONFIG_XFRM",
-	"CONFIG_IP_ROUTE_CLASSID", "CONFIG_IPV6_SEG6_BPF", "CONFIG_BPF_LIRC_MODE2",
-	"CONFIG_BPF_STREAM_PARSER", "CONFIG_NETFILTER_XT_MATCH_BPF", "CONFIG_BPFILTER",
-	"CONFIG_TEST_BPF", "CONFIG_HZ",
+    "CONFIG_BPF",
+    "CONFIG_BPF_SYSCALL",
+    "CONFIG_HAVE_EBPF_JIT",
+    "CONFIG_BPF_JIT",
+    "CONFIG_BPF_JIT_ALWAYS_ON",
+    "CONFIG_BPF_UNPRIV_DEFAULT_OFF",
+    "CONFIG_DEBUG_INFO_BTF",
+    "CONFIG_DEBUG_INFO_BTF_MODULES",
+    "CONFIG_CGROUPS",
+    "CONFIG_CGROUP_BPF",
+    "CONFIG_CGROUP_NET_CLASSID",
+    "CONFIG_SOCK_CGROUP_DATA",
+    "CONFIG_BPF_EVENTS",
+    "CONFIG_KPROBES",
+    "CONFIG_KPROBE_EVENTS",
+    "CONFIG_UPROBES",
+    "CONFIG_UPROBE_EVENTS",
+    "CONFIG_TRACING",
+    "CONFIG_FTRACE_SYSCALLS",
+    "CONFIG_DYNAMIC_FTRACE",
+    "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS",
+    "CONFIG_FPROBE",
+    "CONFIG_FUNCTION_ERROR_INJECTION",
+    "CONFIG_BPF_KPROBE_OVERRIDE",
+    "CONFIG_BPF_LSM",
+    "CONFIG_SECURITY_LOCKDOWN_LSM",
+    "CONFIG_NET",
+    "CONFIG_XDP_SOCKETS",
+    "CONFIG_LWTUNNEL_BPF",
+    "CONFIG_NET_ACT_BPF",
+    "CONFIG_NET_CLS_BPF",
+    "CONFIG_NET_CLS_ACT",
+    "CONFIG_NET_SCH_INGRESS",
+    "CONFIG_NET_XGRESS",
+    "CONFIG_NETKIT",
+    "CONFIG_NETFILTER_BPF_LINK",
+    "CONFIG_XFRM",
+    "CONFIG_IP_ROUTE_CLASSID",
+    "CONFIG_IPV6_SEG6_BPF",
+    "CONFIG_BPF_LIRC_MODE2",
+    "CONFIG_BPF_STREAM_PARSER",
+    "CONFIG_NETFILTER_XT_MATCH_BPF",
+    "CONFIG_BPFILTER",
+    "CONFIG_TEST_BPF",
+    "CONFIG_HZ",
 };
 
 /* The running kernel's .config text (malloc'd) and where it came from. */
@@ -417,7 +456,9 @@ static void print_config(struct probe_out *o)
 			o->sep = ",";
 		} else {
 			printf("  %-40s %s\n", config_options[i],
-			       !v ? "-" : !strcmp(v, "n") ? "is not set" : v);
+			       !v                ? "-"
+			       : !strcmp(v, "n") ? "is not set"
+			                         : v);
 		}
 	}
 	if (o->json)
@@ -461,23 +502,23 @@ static void eperm_reason(char *buf, size_t size)
 	read_line("/proc/sys/kernel/unprivileged_bpf_disabled", unpriv, sizeof(unpriv));
 	if (!has_cap(CAP_SYS_ADMIN) && !has_cap(CAP_BPF_NUMBER)) {
 		snprintf(buf, size,
-			 "running without CAP_BPF or CAP_SYS_ADMIN (uid %u, "
-			 "kernel.unprivileged_bpf_disabled=%s): run as root",
-			 (unsigned)geteuid(), unpriv[0] ? unpriv : "?");
+		         "running without CAP_BPF or CAP_SYS_ADMIN (uid %u, "
+		         "kernel.unprivileged_bpf_disabled=%s): run as root",
+		         (unsigned)geteuid(), unpriv[0] ? unpriv : "?");
 		return;
 	}
 	if (strstr(lockdown, "[integrity]") || strstr(lockdown, "[confidentiality]")) {
 		snprintf(buf, size,
-			 "kernel lockdown is on (%s): it refuses what could read or change "
-			 "kernel memory",
-			 lockdown);
+		         "kernel lockdown is on (%s): it refuses what could read or change "
+		         "kernel memory",
+		         lockdown);
 		return;
 	}
 	snprintf(buf, size,
-		 "the kernel refuses these by policy although bpf() works and we have "
-		 "CAP_SYS_ADMIN: a security module (SELinux, AppArmor, a BPF LSM program) or "
-		 "the kernel's own restrictions%s",
-		 lockdown[0] ? "" : " (lockdown state unknown: securityfs is not mounted)");
+	         "the kernel refuses these by policy although bpf() works and we have "
+	         "CAP_SYS_ADMIN: a security module (SELinux, AppArmor, a BPF LSM program) or "
+	         "the kernel's own restrictions%s",
+	         lockdown[0] ? "" : " (lockdown state unknown: securityfs is not mounted)");
 }
 
 /* ---------------------------------------------------------------- run */
@@ -540,24 +581,24 @@ static int run(int argc, char **argv)
 }
 
 const struct tool_cmd tool_cmd_probe = {
-	.name = "probe",
-	.usage = "probe [--json] [--helpers]  what the kernel lets BPF do, tried for real",
-	.help = "usage: evbpf probe [--json] [--helpers]\n"
-		"\n"
-		"Report what the running kernel lets BPF do, by really trying each thing:\n"
-		"attach facilities (kprobes and uprobes through the PMU or tracefs,\n"
-		"trampolines, tp_btf, multi-probes, TCX, netkit, struct_ops ...), BTF\n"
-		"(kernel and module BTF, BTF kinds), loader facilities (memcg accounting,\n"
-		"run-time statistics ...), program and map types, and the BPF options of\n"
-		"the kernel's build configuration (/boot/config-RELEASE or /proc/config.gz).\n"
-		"A refusal with EPERM is explained once (privileges, lockdown, a security\n"
-		"policy) and marked \"no (EPERM)\" on each line it affects.\n"
-		"\n"
-		"  --json      one JSON object: kernel, not_permitted (the EPERM reason or\n"
-		"              null), features, reasons (why each absent one is absent),\n"
-		"              prog_types, map_types, helpers (with --helpers) and config;\n"
-		"              true/false per answer, null where EPERM left it unknown\n"
-		"  --helpers   also list the helpers each program type may call\n"
-		"  -h, --help  this text\n",
-	.run = run,
+    .name = "probe",
+    .usage = "probe [--json] [--helpers]  what the kernel lets BPF do, tried for real",
+    .help = "usage: evbpf probe [--json] [--helpers]\n"
+            "\n"
+            "Report what the running kernel lets BPF do, by really trying each thing:\n"
+            "attach facilities (kprobes and uprobes through the PMU or tracefs,\n"
+            "trampolines, tp_btf, multi-probes, TCX, netkit, struct_ops ...), BTF\n"
+            "(kernel and module BTF, BTF kinds), loader facilities (memcg accounting,\n"
+            "run-time statistics ...), program and map types, and the BPF options of\n"
+            "the kernel's build configuration (/boot/config-RELEASE or /proc/config.gz).\n"
+            "A refusal with EPERM is explained once (privileges, lockdown, a security\n"
+            "policy) and marked \"no (EPERM)\" on each line it affects.\n"
+            "\n"
+            "  --json      one JSON object: kernel, not_permitted (the EPERM reason or\n"
+            "              null), features, reasons (why each absent one is absent),\n"
+            "              prog_types, map_types, helpers (with --helpers) and config;\n"
+            "              true/false per answer, null where EPERM left it unknown\n"
+            "  --helpers   also list the helpers each program type may call\n"
+            "  -h, --help  this text\n",
+    .run = run,
 };

@@ -35,8 +35,8 @@ extern const struct tool_cmd tool_cmd_top;
 enum top_sort { SORT_CPU, SORT_EVENTS, SORT_AVG, SORT_ID, SORT_NAME };
 
 static const char *const sort_names[] = {
-	[SORT_CPU] = "cpu", [SORT_EVENTS] = "events", [SORT_AVG] = "avg",
-	[SORT_ID] = "id",   [SORT_NAME] = "name",
+    [SORT_CPU] = "cpu", [SORT_EVENTS] = "events", [SORT_AVG] = "avg",
+    [SORT_ID] = "id",   [SORT_NAME] = "name",
 };
 
 struct top_opts {
@@ -244,8 +244,8 @@ static void print_json(const struct row *rows, size_t n, double elapsed_s)
 	}
 }
 
-static void print_table(const struct row *rows, size_t n, size_t total, double elapsed_s,
-			bool tty, bool stats_held)
+static void print_table(const struct row *rows, size_t n, size_t total, double elapsed_s, bool tty,
+                        bool stats_held)
 {
 	double cpu = 0, events = 0;
 	char when[32];
@@ -283,7 +283,7 @@ static void print_table(const struct row *rows, size_t n, size_t total, double e
 static bool sleep_interval(double seconds)
 {
 	struct timespec ts = {.tv_sec = (time_t)seconds,
-			      .tv_nsec = (long)((seconds - floor(seconds)) * 1e9)};
+	                      .tv_nsec = (long)((seconds - floor(seconds)) * 1e9)};
 
 	while (!stop_requested && nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
@@ -312,10 +312,10 @@ static int hold_stats(void)
 	}
 	buf[strcspn(buf, "\n")] = '\0';
 	fprintf(stderr,
-		"evbpf: top: the kernel refuses BPF_ENABLE_STATS (%s); run times come only "
-		"from sysctl kernel.bpf_stats_enabled, which is %s%s\n",
-		evbpf_strerror(err), buf[0] ? buf : "unreadable",
-		!strcmp(buf, "1") ? "" : ": every figure will read 0");
+	        "evbpf: top: the kernel refuses BPF_ENABLE_STATS (%s); run times come only "
+	        "from sysctl kernel.bpf_stats_enabled, which is %s%s\n",
+	        evbpf_strerror(err), buf[0] ? buf : "unreadable",
+	        !strcmp(buf, "1") ? "" : ": every figure will read 0");
 	return -1;
 }
 
@@ -398,7 +398,7 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes_value = !strcmp(a, "--sort") || !strcmp(a, "--interval") ||
-				   !strcmp(a, "--count") || !strcmp(a, "--top");
+		                   !strcmp(a, "--count") || !strcmp(a, "--top");
 		int err = 0;
 
 		if (!strcmp(a, "--json")) {
@@ -420,9 +420,8 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 				if (!strcmp(v, sort_names[k]))
 					break;
 			if (k == sizeof(sort_names) / sizeof(sort_names[0]))
-				return tool_usage_error("top",
-							"--sort: '%s' is not cpu, events, avg, id or name",
-							v);
+				return tool_usage_error(
+				    "top", "--sort: '%s' is not cpu, events, avg, id or name", v);
 			o->sort = (enum top_sort)k;
 		} else if (!strcmp(a, "--interval")) {
 			char *end;
@@ -431,10 +430,11 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 			o->interval = strtod(v, &end);
 			if (errno || end == v || *end || !(o->interval >= 0.01) ||
 			    o->interval > 86400)
-				return tool_usage_error("top",
-							"--interval: '%s' is not a number of seconds "
-							"from 0.01 to 86400",
-							v);
+				return tool_usage_error(
+				    "top",
+				    "--interval: '%s' is not a number of seconds "
+				    "from 0.01 to 86400",
+				    v);
 		} else if (!strcmp(a, "--count")) {
 			err = parse_long(a, v, 1, &o->count);
 		} else {
@@ -460,26 +460,26 @@ static int run(int argc, char **argv)
 }
 
 const struct tool_cmd tool_cmd_top = {
-	.name = "top",
-	.usage = "top [--sort KEY] [--json]   live CPU use of every loaded BPF program",
-	.help = "usage: evbpf top [--sort cpu|events|avg|id|name] [--interval S] [--count N]\n"
-		"                 [--top N] [--json]\n"
-		"\n"
-		"Show every BPF program loaded on the machine with the CPU it used (percent\n"
-		"of one CPU), how often it ran (events/s) and how long a run took on\n"
-		"average, from the kernel's run_time_ns and run_cnt counters sampled every\n"
-		"interval. Run-time statistics (BPF_ENABLE_STATS) are on while it runs.\n"
-		"On a terminal the view is redrawn; otherwise one table is printed per\n"
-		"interval. Needs CAP_SYS_ADMIN (CAP_BPF and CAP_PERFMON on some kernels).\n"
-		"\n"
-		"  --sort KEY    order by cpu (default), events, avg (descending), or by\n"
-		"                id, name (ascending)\n"
-		"  --interval S  seconds between samples (default 1; fractions allowed)\n"
-		"  --count N     stop after N refreshes (default: until interrupted)\n"
-		"  --top N       show the first N programs only\n"
-		"  --json        take two samples S apart and print one JSON object per\n"
-		"                program and line (JSON lines), sorted, then exit; with\n"
-		"                --count N, N rounds of them\n"
-		"  -h, --help    this text\n",
-	.run = run,
+    .name = "top",
+    .usage = "top [--sort KEY] [--json]   live CPU use of every loaded BPF program",
+    .help = "usage: evbpf top [--sort cpu|events|avg|id|name] [--interval S] [--count N]\n"
+            "                 [--top N] [--json]\n"
+            "\n"
+            "Show every BPF program loaded on the machine with the CPU it used (percent\n"
+            "of one CPU), how often it ran (events/s) and how long a run took on\n"
+            "average, from the kernel's run_time_ns and run_cnt counters sampled every\n"
+            "interval. Run-time statistics (BPF_ENABLE_STATS) are on while it runs.\n"
+            "On a terminal the view is redrawn; otherwise one table is printed per\n"
+            "interval. Needs CAP_SYS_ADMIN (CAP_BPF and CAP_PERFMON on some kernels).\n"
+            "\n"
+            "  --sort KEY    order by cpu (default), events, avg (descending), or by\n"
+            "                id, name (ascending)\n"
+            "  --interval S  seconds between samples (default 1; fractions allowed)\n"
+            "  --count N     stop after N refreshes (default: until interrupted)\n"
+            "  --top N       show the first N programs only\n"
+            "  --json        take two samples S apart and print one JSON object per\n"
+            "                program and line (JSON lines), sorted, then exit; with\n"
+            "                --count N, N rounds of them\n"
+            "  -h, --help    this text\n",
+    .run = run,
 };

@@ -18,9 +18,9 @@
 
 #include "common.h"
 
-#define BIG_BATCH 3000
+#define BIG_BATCH   3000
 #define SMALL_BATCH 100
-#define EARLY_RUNS 5000
+#define EARLY_RUNS  5000
 
 struct top_state {
 	int fds_before;
@@ -225,7 +225,7 @@ static void test_json_counts(void **st)
 	total = json_num(line, "total_runs");
 	run_time = json_num(line, "run_time_ns");
 	print_message("top saw %.0f of the %llu runs made while it ran\n", runs,
-		      (unsigned long long)s->big_runs);
+	              (unsigned long long)s->big_runs);
 	assert_true(runs >= BIG_BATCH);
 	assert_true(runs <= (double)s->big_runs);
 	assert_true(total >= runs + EARLY_RUNS);
@@ -283,14 +283,14 @@ static void test_sort(void **st)
 		const char *sort, *key;
 		bool descending;
 	} orders[] = {
-	    {"events", "runs", true},   {"cpu", "run_time_ns", true}, {"avg", "avg_ns", true},
-	    {"id", "id", false},        {"name", "name", false},
+	    {"events", "runs", true}, {"cpu", "run_time_ns", true}, {"avg", "avg_ns", true},
+	    {"id", "id", false},      {"name", "name", false},
 	};
 
 	load_both(s);
 	for (size_t i = 0; i < sizeof(orders) / sizeof(orders[0]); i++) {
-		char *args[] = {"--json", "--interval", "0.5", "--sort", (char *)orders[i].sort,
-				NULL};
+		char *args[] = {"--json", "--interval",           "0.5",
+		                "--sort", (char *)orders[i].sort, NULL};
 
 		assert_int_equal(run_top_while_running(s, args), 0);
 		assert_ordered(s, orders[i].key, orders[i].descending);
@@ -299,14 +299,14 @@ static void test_sort(void **st)
 			assert_true(position_of(s, s->big_id) < position_of(s, s->small_id));
 		if (!strcmp(orders[i].sort, "id"))
 			assert_true((position_of(s, s->big_id) < position_of(s, s->small_id)) ==
-				    (s->big_id < s->small_id));
+			            (s->big_id < s->small_id));
 	}
 	/* --top 1 keeps the first line only: the busiest program, which is
 	 * ours or one of the machine's that ran even more (other tests run
 	 * alongside), never the small instance. */
 	{
-		char *args[] = {"--json", "--interval", "0.5", "--sort", "events", "--top", "1",
-				NULL};
+		char *args[] = {"--json", "--interval", "0.5", "--sort",
+		                "events", "--top",      "1",   NULL};
 
 		assert_int_equal(run_top_while_running(s, args), 0);
 		assert_int_equal(strchr(s->out, '\n') - s->out + 1, (long)s->out_len);
