@@ -34,7 +34,12 @@
  * stale one (the ring's entry still on the ready list as we switched) is
  * recognized by the timerfd having nothing to read. A timerfd rather than
  * the reactor's millisecond timers: max_delay_us is in microseconds and
- * the p99 latency must stay close to it.
+ * the p99 latency must stay close to it. A libuv timer counts whole
+ * milliseconds from the loop's cached time, so a 1000 us period could
+ * fire up to 2 ms late; a timerfd is an hrtimer armed without slack
+ * (timer slack applies to sleeping calls such as epoll_wait's timeout,
+ * not to timerfds), and its expiry makes the reactor's epoll_wait return
+ * at once, on libuv and libev alike.
  *
  * When to switch: into timer mode when two wakeups come less than
  * max_delay_us / 2 apart (the timer then saves at least one wakeup per
@@ -51,8 +56,24 @@
  *
  * Perf buffers cannot be silenced per record: their wakeups come from the
  * event's wakeup_events or wakeup_watermark, fixed at perf_event_open().
- * perfbuf.c opens the events with a watermark of half a ring (the full
- * ring's guard), and the timer runs whenever the consumer is started.
+ * perfbuf.c opens the events with a watermark of half a ring, and the
+ * timer runs whenever the consumer is started. Nothing is held back (the
+ * kernel's wakeup does not depend on data_tail), so every drain publishes
+ * everything it read. So that records are not lost while the consumer can
+ * keep up on average:
+ *  - the timer drains every period, and the period shortens as for a ring
+ *    buffer when a period brought more than a quarter of a ring (down to
+ *    max_delay_us / 8), so a fast producer is drained before the
+ *    watermark would even be reached;
+ *  - a watermark wakeup is drained at once, not at the next tick. (The
+ *    kernel wakes each time another half ring has been written since its
+ *    last wakeup, unread or not: at most one wakeup per half ring of
+ *    data, and never more than half a ring written without one);
+ *  - a drain that stops at the budget resumes at the next loop iteration
+ *    (the kick timer), whatever the timer says.
+ * What it cannot do is run when the thread does not get a CPU: a ring
+ * fills in (ring size / record size / rate) seconds, and a consumer that
+ * waits longer than that for a CPU loses records in any mode.
  */
 #include <errno.h>
 #include <string.h>
@@ -243,17 +264,20 @@ static void adapt_period(struct evbpf__consumer *c, uint64_t fill)
 void evbpf__adaptive_after_drain(struct evbpf__consumer *c, enum evbpf__drain_src src,
                                  uint64_t records, uint64_t bytes)
 {
-	if (!c->ad.held)
+	if (!c->ad.held && !c->ad.always_timer)
 		return;
 	c->ad.period_records += records;
 	c->ad.period_bytes += bytes;
 	if (src != EVBPF__DRAIN_ADAPTIVE_TIMER)
 		return;
-	if (c->ad.period_records < 2) {
+	if (c->ad.held && c->ad.period_records < 2) {
 		leave_timer_mode(c);
 		return;
 	}
-	/* Bytes the producer used: payload plus an 8-byte header each. */
+	/* Bytes the producer used: payload plus a header each (8 bytes in
+	 * a ring buffer, 12 in a perf buffer: counted as 8, and a perf
+	 * period's bytes are all CPUs' against one CPU's ring, which errs
+	 * towards shorter periods). */
 	adapt_period(c, c->ad.period_bytes + 8 * c->ad.period_records);
 	c->ad.period_records = 0;
 	c->ad.period_bytes = 0;

@@ -5,23 +5,32 @@
  *
  * A producer thread (pinned to CPU 1) emits 64-byte records through
  * BPF_PROG_TEST_RUN at an offered rate (10 k, 100 k, 1 M records/s, or
- * flat out), pacing itself on CLOCK_MONOTONIC; every record carries
- * bpf_ktime_get_ns(). The consumer runs on CPU 0 and is one of:
+ * flat out for the same time), pacing itself on CLOCK_MONOTONIC; every
+ * record carries bpf_ktime_get_ns(). Flat out is not the same rate for
+ * every consumer: a perf event that wakes its reader for every record
+ * slows the producer itself (an irq_work per record) several-fold. The
+ * consumer runs on CPU 0 and is one of:
  *
  *   evbpf on libuv or libev, default wakeups      (max_delay_us = 0)
  *   evbpf on libuv or libev, adaptive wakeups     (max_delay_us = 1000)
- *   libbpf: ring_buffer__poll() / perf_buffer__poll() in a loop (1 ms)
+ *   libbpf: ring_buffer__poll() / perf_buffer__poll() in a loop (100 ms)
  *
  * For each: the consumer thread's CPU time per record (user + system,
  * CLOCK_THREAD_CPUTIME_ID, which is what the consumer costs the machine),
- * wakeups per second (evbpf: stats.wakeups; libbpf: polls that returned
- * records), latency from the BPF program's commit to the callback (p50,
- * p99, p99.9 over every record of every round), and records lost (ring:
- * reservations that failed; perf: output failures plus the kernel's lost
- * reports). Each variant has its own copy of the object; rounds alternate
- * the variants; the figures are medians over rounds (percentiles over the
- * pooled samples). The result line's evbpf/libbpf pair is CPU per record;
- * the rest are parameters.
+ * wakeups per second while records came (evbpf: stats.wakeups; libbpf:
+ * polls that returned records), latency from the BPF program's commit to
+ * the callback (p50, p99, p99.9 over every record of every round, one in
+ * every few when a run has more than LAT_CAP), and records lost (offered
+ * and not delivered: ring reservations that failed, perf output failures).
+ * Each ratio is libbpf's figure over evbpf's (evbpf/libbpf for none):
+ * > 1 means evbpf is better. BENCH_RATES_KINDS (ring,perf),
+ * BENCH_RATES_RATES (10k,100k,1000k,max) and BENCH_RATES_VARIANTS (uv,
+ * uv_delay1000, ev, ev_delay1000; libbpf always runs) select a part;
+ * BENCH_RATES_DEBUG=1 prints every run with the consumer's wait for a CPU
+ * (schedstat), which on a loaded machine explains most outliers. Each variant has its own copy of
+ * the object; rounds alternate the variants; the figures are medians over rounds (percentiles over
+ * the pooled samples). The result line's evbpf/libbpf pair is CPU per record; the rest are
+ * parameters.
  */
 #include "bench.h"
 #include "bench_main.h"
@@ -47,6 +56,13 @@
 
 #define SIZE_INDEX 1 /* 64-byte records */
 #define DELAY_US   1000
+/* Every loop also runs a timer (libbpf: the poll timeout) of this period,
+ * which ends the run once everything has arrived (or 500 ms after the
+ * producer ended, when records were lost). Long enough not to add wakeups
+ * of its own that a consumer would not have; idle time costs no CPU. */
+#define GUARD_MS 100
+/* Latency samples kept per run at most. */
+#define LAT_CAP 500000
 
 enum kind { K_RING, K_PERF, NR_KINDS };
 static const char *const kind_names[NR_KINDS] = {"ring", "perf"};
@@ -62,7 +78,10 @@ struct run {
 	enum kind kind;
 	enum variant v;
 	uint32_t rate;
-	uint64_t total;
+	uint64_t total;     /* records to offer (flat out: at most) */
+	uint64_t flat_ns;   /* flat out: stop offering after this long */
+	uint64_t lat_every; /* keep the latency of one record in this many */
+	_Atomic uint64_t offered;
 	struct ev_rings ev;
 	struct lb_rings lb;
 	struct evbpf_ringbuf *rb;
@@ -76,6 +95,9 @@ struct run {
 	uint64_t dropped;
 	/* Consumer. */
 	uint64_t received, lost, wakeups, cpu_ns, t0, t1;
+	uint64_t last_rec_ns, max_gap_ns; /* the longest time without a record */
+	uint64_t run_delay_ns;            /* the consumer waited for a CPU */
+	uint64_t offered_n;               /* what the producer emitted, after the run */
 	double *lat;
 	size_t nlat, cap;
 	bool finished;
@@ -113,10 +135,13 @@ static void check_done(struct run *r)
 static void on_rec(struct run *r, const void *data)
 {
 	const uint64_t *ts = (const uint64_t *)data + 1;
+	uint64_t now = bench_now_ns();
 
-	r->received++;
-	if (r->nlat < r->cap)
-		r->lat[r->nlat++] = (double)(bench_now_ns() - *ts) / 1e3;
+	if (r->last_rec_ns && now - r->last_rec_ns > r->max_gap_ns)
+		r->max_gap_ns = now - r->last_rec_ns;
+	r->last_rec_ns = now;
+	if (r->received++ % r->lat_every == 0 && r->nlat < r->cap)
+		r->lat[r->nlat++] = (double)(now - *ts) / 1e3;
 	if (r->received >= atomic_load_explicit(&r->expected, memory_order_acquire))
 		finish(r);
 }
@@ -192,6 +217,8 @@ static void *producer_main(void *arg)
 			}
 			if (n > due - produced)
 				n = due - produced;
+		} else if (bench_now_ns() - start >= r->flat_ns) {
+			break;
 		}
 		if (n > 64)
 			n = 64;
@@ -200,6 +227,7 @@ static void *producer_main(void *arg)
 	}
 	r->dropped = r->v == V_LB ? lb_dropped(&r->lb) : ev_dropped(&r->ev);
 	r->producer_err = err;
+	atomic_store(&r->offered, produced);
 	atomic_store(&r->done_ns, bench_now_ns());
 	atomic_store_explicit(&r->expected, err ? 0 : produced - r->dropped, memory_order_release);
 	return NULL;
@@ -229,7 +257,7 @@ static int run_uv(struct run *r, struct evbpf_reactor **reactorp)
 	if (!err) {
 		uv_timer_init(&loop, &timer);
 		timer.data = r;
-		uv_timer_start(&timer, uv_tick, 1, 1);
+		uv_timer_start(&timer, uv_tick, GUARD_MS, GUARD_MS);
 		uv_run(&loop, UV_RUN_DEFAULT);
 		uv_close((uv_handle_t *)&timer, NULL);
 		if (r->kind == K_RING)
@@ -264,7 +292,7 @@ static int run_ev(struct run *r, struct evbpf_reactor **reactorp)
 		err = r->kind == K_RING ? evbpf_ringbuf_start(r->rb, *reactorp)
 		                        : evbpf_perfbuf_start(r->pb, *reactorp);
 	if (!err) {
-		ev_timer_init(&timer, ev_tick, 0.001, 0.001);
+		ev_timer_init(&timer, ev_tick, GUARD_MS / 1000., GUARD_MS / 1000.);
 		timer.data = r;
 		ev_timer_start(loop, &timer);
 		ev_run(loop, 0);
@@ -280,8 +308,13 @@ static int run_ev(struct run *r, struct evbpf_reactor **reactorp)
 }
 #endif
 
+static bool env_selects(const char *env, const char *item);
+
 static bool variant_available(enum variant v)
 {
+	/* libbpf is the baseline of every ratio: always run. */
+	if (v != V_LB && !env_selects("BENCH_RATES_VARIANTS", variant_names[v]))
+		return false;
 	switch (v) {
 #ifdef BENCH_HAVE_UV
 	case V_UV:
@@ -351,6 +384,24 @@ static void close_consumer(struct run *r)
 		ev_rings_close(&r->ev);
 }
 
+/* The calling thread's time spent runnable but waiting for a CPU
+ * (schedstat's run_delay), ns; 0 when the kernel does not say. */
+static uint64_t thread_run_delay_ns(void)
+{
+	unsigned long long run = 0, delay = 0;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/thread-self/schedstat");
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu %llu", &run, &delay) != 2)
+		delay = 0;
+	fclose(f);
+	return delay;
+}
+
 static uint64_t thread_cpu_ns(void)
 {
 	struct timespec ts;
@@ -364,12 +415,14 @@ static int run_once(struct run *r)
 	struct evbpf_reactor *reactor = NULL;
 	struct evbpf_async_stats st = {.sz = sizeof(st)};
 	pthread_t producer;
-	uint64_t cpu0;
+	uint64_t cpu0, delay0 = thread_run_delay_ns();
 	int err = -1;
 
 	atomic_store(&r->expected, UINT64_MAX);
 	atomic_store(&r->done_ns, 0);
+	atomic_store(&r->offered, 0);
 	r->received = r->lost = r->wakeups = 0;
+	r->last_rec_ns = r->max_gap_ns = 0;
 	r->nlat = 0;
 	r->finished = false;
 	if (open_consumer(r))
@@ -382,8 +435,8 @@ static int run_once(struct run *r)
 	case V_LB:
 		err = 0;
 		while (!r->finished) {
-			int n = r->kind == K_RING ? ring_buffer__poll(r->lrb, 1)
-			                          : perf_buffer__poll(r->lpb, 1);
+			int n = r->kind == K_RING ? ring_buffer__poll(r->lrb, GUARD_MS)
+			                          : perf_buffer__poll(r->lpb, GUARD_MS);
 
 			if (n < 0 && n != -EINTR) {
 				err = n;
@@ -410,11 +463,27 @@ static int run_once(struct run *r)
 		break;
 	}
 	r->cpu_ns = thread_cpu_ns() - cpu0;
+	r->offered_n = atomic_load(&r->offered);
+	r->run_delay_ns = thread_run_delay_ns() - delay0;
 	pthread_join(producer, NULL);
 	if (r->rb && !evbpf_ringbuf_stats(r->rb, &st))
 		r->wakeups = st.wakeups;
 	if (r->pb && !evbpf_perfbuf_stats(r->pb, &st))
 		r->wakeups = st.wakeups;
+	if (getenv("BENCH_RATES_DEBUG"))
+		bench_note(
+		    "rates: %s %s %u/s: received %llu of %llu, kernel lost %llu, dropped "
+		    "%llu; wakeups %llu timer drains %llu drains %llu budget hits %llu; "
+		    "producer %.1f ms, consumer %.1f ms, cpu %.1f ms, waiting for a cpu %.1f ms, "
+		    "longest gap %.2f ms",
+		    kind_names[r->kind], variant_names[r->v], r->rate,
+		    (unsigned long long)r->received, (unsigned long long)r->offered_n,
+		    (unsigned long long)r->lost, (unsigned long long)r->dropped,
+		    (unsigned long long)st.wakeups, (unsigned long long)st.timer_drains,
+		    (unsigned long long)st.drains, (unsigned long long)st.budget_hits,
+		    (double)(atomic_load(&r->done_ns) - r->t0) / 1e6, (double)(r->t1 - r->t0) / 1e6,
+		    (double)r->cpu_ns / 1e6, (double)r->run_delay_ns / 1e6,
+		    (double)r->max_gap_ns / 1e6);
 	if (r->producer_err) {
 		bench_note("rates: producer: test run failed");
 		err = -1;
@@ -422,6 +491,35 @@ static int run_once(struct run *r)
 out:
 	close_consumer(r);
 	return err;
+}
+
+/* A comma-separated filter from the environment: is item in it? (Unset:
+ * everything.) */
+static bool env_selects(const char *env, const char *item)
+{
+	const char *list = getenv(env), *p;
+	size_t len = strlen(item);
+
+	if (!list || !*list)
+		return true;
+	for (p = list; *p;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (n == len && !strncmp(p, item, len))
+			return true;
+		p += n + (comma ? 1 : 0);
+	}
+	return false;
+}
+
+static const char *rate_name(uint32_t rate, char *buf, size_t size)
+{
+	if (rate)
+		snprintf(buf, size, "%uk", rate / 1000);
+	else
+		snprintf(buf, size, "max");
+	return buf;
 }
 
 static double loadavg(void)
@@ -447,26 +545,42 @@ struct agg {
 static void report(enum kind k, uint32_t rate, enum variant v, struct agg *a, struct agg *lb,
                    int rounds)
 {
+	static const double pct[3] = {50, 99, 99.9};
+	static const char *const pname[3] = {"p50", "p99", "p999"};
 	struct bench_result res = {.unit = "cpu-ns/record", .better = BENCH_LOWER};
-	char name[64], rate_s[16];
+	double ew = bench_median(a->wake, (size_t)rounds),
+	       lw = bench_median(lb->wake, (size_t)rounds);
+	double ep[3], lp[3];
+	char name[64], rate_s[16], key[32];
 
-	if (rate)
-		snprintf(rate_s, sizeof(rate_s), "%uk", rate / 1000);
-	else
-		snprintf(rate_s, sizeof(rate_s), "max");
-	snprintf(name, sizeof(name), "e2e_%s_%s_%s", kind_names[k], rate_s, variant_names[v]);
+	snprintf(name, sizeof(name), "e2e_%s_%s_%s", kind_names[k],
+	         rate_name(rate, rate_s, sizeof(rate_s)), variant_names[v]);
 	res.name = name;
 	res.evbpf = bench_median(a->cpu, (size_t)rounds);
 	res.libbpf = bench_median(lb->cpu, (size_t)rounds);
+
 	bench_param(&res, "offered_per_s", "%u", rate);
-	bench_param(&res, "evbpf_wakeups_per_s", "%.0f", bench_median(a->wake, (size_t)rounds));
-	bench_param(&res, "libbpf_wakeups_per_s", "%.0f", bench_median(lb->wake, (size_t)rounds));
-	bench_param(&res, "evbpf_p50_us", "%.1f", bench_percentile(a->lat, a->nlat, 50));
-	bench_param(&res, "evbpf_p99_us", "%.1f", bench_percentile(a->lat, a->nlat, 99));
-	bench_param(&res, "evbpf_p999_us", "%.1f", bench_percentile(a->lat, a->nlat, 99.9));
-	bench_param(&res, "libbpf_p50_us", "%.1f", bench_percentile(lb->lat, lb->nlat, 50));
-	bench_param(&res, "libbpf_p99_us", "%.1f", bench_percentile(lb->lat, lb->nlat, 99));
-	bench_param(&res, "libbpf_p999_us", "%.1f", bench_percentile(lb->lat, lb->nlat, 99.9));
+	bench_param(&res, "evbpf_wakeups_per_s", "%.0f", ew);
+	bench_param(&res, "libbpf_wakeups_per_s", "%.0f", lw);
+	/* Ratios like the main one: > 1 means evbpf is better (fewer
+	 * wakeups, lower latency). */
+	if (ew > 0)
+		bench_param(&res, "wakeups_ratio", "%.2f", lw / ew);
+	else
+		bench_param(&res, "wakeups_ratio", "null"); /* none at all */
+	for (int i = 0; i < 3; i++) {
+		ep[i] = bench_percentile(a->lat, a->nlat, pct[i]);
+		lp[i] = bench_percentile(lb->lat, lb->nlat, pct[i]);
+		snprintf(key, sizeof(key), "evbpf_%s_us", pname[i]);
+		bench_param(&res, key, "%.1f", ep[i]);
+		snprintf(key, sizeof(key), "libbpf_%s_us", pname[i]);
+		bench_param(&res, key, "%.1f", lp[i]);
+		snprintf(key, sizeof(key), "%s_ratio", pname[i]);
+		if (ep[i] > 0)
+			bench_param(&res, key, "%.2f", lp[i] / ep[i]);
+		else
+			bench_param(&res, key, "null");
+	}
 	bench_param(&res, "evbpf_lost", "%llu", (unsigned long long)a->lost);
 	bench_param(&res, "libbpf_lost", "%llu", (unsigned long long)lb->lost);
 	bench_param(&res, "records", "%llu", (unsigned long long)a->records);
@@ -474,7 +588,7 @@ static void report(enum kind k, uint32_t rate, enum variant v, struct agg *a, st
 	bench_param(&res, "max_delay_us", "%d", v == V_UV_DELAY || v == V_EV_DELAY ? DELAY_US : 0);
 	bench_param(&res, "loadavg", "%.2f", loadavg());
 	bench_param_str(&res, "libbpf_loop",
-	                k == K_RING ? "ring_buffer__poll(1 ms)" : "perf_buffer__poll(1 ms)");
+	                k == K_RING ? "ring_buffer__poll(100 ms)" : "perf_buffer__poll(100 ms)");
 	bench_report(&res);
 }
 
@@ -492,17 +606,26 @@ int bench_rates(void)
 	if (!a)
 		return -1;
 	bench_pin_cpu(0);
-	bench_note("rates: 64 B records at 10k/100k/1M/s and flat out, %.1f s (flat out: %u "
-	           "records) per run, %d rounds; loadavg at start: see the params",
+	bench_note("rates: 64 B records at 10k/100k/1M/s and flat out, %.1f s (flat out: at most "
+	           "%u records) per run, %d rounds; loadavg at start: see the params",
 	           secs, flat, rounds);
 	for (int k = 0; k < NR_KINDS; k++) {
+		if (!env_selects("BENCH_RATES_KINDS", kind_names[k]))
+			continue;
 		for (int ri = 0; ri < NR_RATES; ri++) {
 			uint64_t total = rates[ri] ? (uint64_t)(rates[ri] * secs) : flat;
+			char rate_s[16];
+
+			if (!env_selects("BENCH_RATES_RATES",
+			                 rate_name(rates[ri], rate_s, sizeof(rate_s))))
+				continue;
 
 			for (int v = 0; v < NR_VARIANTS; v++) {
 				free(a[v].lat);
 				memset(&a[v], 0, sizeof(a[v]));
-				a[v].lat = calloc(total * (size_t)rounds, sizeof(double));
+				a[v].lat =
+				    calloc((total < LAT_CAP ? total : LAT_CAP) * (size_t)rounds,
+				           sizeof(double));
 				if (!a[v].lat)
 					goto out;
 			}
@@ -517,18 +640,24 @@ int bench_rates(void)
 					r.v = v;
 					r.rate = rates[ri];
 					r.total = total;
+					r.flat_ns = (uint64_t)(secs * 1e9);
 					r.lat = a[v].lat + a[v].nlat;
-					r.cap = total;
+					r.cap = total < LAT_CAP ? total : LAT_CAP;
+					r.lat_every = (total + LAT_CAP - 1) / LAT_CAP;
 					if (run_once(&r))
 						goto out;
-					s = (double)(r.t1 - r.t0) / 1e9;
+					/* Wakeups per second while records came. */
+					s = (double)((r.last_rec_ns > r.t0 ? r.last_rec_ns : r.t1) -
+					             r.t0) /
+					    1e9;
 					a[v].nlat += r.nlat;
 					a[v].cpu[round] = (double)r.cpu_ns /
 					                  (double)(r.received ? r.received : 1);
 					a[v].wake[round] = (double)r.wakeups / s;
 					/* Offered and not delivered, whatever the
 					 * reason. */
-					a[v].lost += total > r.received ? total - r.received : 0;
+					a[v].lost +=
+					    r.offered_n > r.received ? r.offered_n - r.received : 0;
 					a[v].records += r.received;
 				}
 			}

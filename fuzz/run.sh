@@ -9,7 +9,7 @@
 #
 # which gives every target ten minutes. TARGETs default to every target
 # that was built (fuzz_object_open, fuzz_btf, and fuzz_btf_ext,
-# fuzz_relo_core, fuzz_btf_dump once their core/ files exist).
+# fuzz_relo_core, fuzz_btf_dump, fuzz_dwarf once their core/ files exist).
 #
 # Seeds come from the test fixtures (tests/bpf/*.bpf.o, and their .BTF and
 # .BTF.ext sections); the working corpus stays in $BUILD_DIR/fuzz/corpus so
@@ -36,7 +36,7 @@ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_C_COMPILER="$CC" -DEVBPF_FUZZ=ON \
 cmake --build "$BUILD" -j"$(nproc)" --target test_fixtures >/dev/null
 help=$(cmake --build "$BUILD" --target help)
 all_targets=()
-for t in fuzz_object_open fuzz_btf fuzz_btf_ext fuzz_relo_core fuzz_btf_dump; do
+for t in fuzz_object_open fuzz_btf fuzz_btf_ext fuzz_relo_core fuzz_btf_dump fuzz_dwarf; do
 	if grep -qx "\.\.\. $t" <<<"$help"; then
 		cmake --build "$BUILD" -j"$(nproc)" --target "$t" >/dev/null
 		all_targets+=("$t")
@@ -67,7 +67,7 @@ seed() {
 		llvm-objcopy --dump-section ".BTF=$btf" "$obj" /dev/null 2>/dev/null || true
 		llvm-objcopy --dump-section ".BTF.ext=$ext" "$obj" /dev/null 2>/dev/null || true
 		case "$name" in
-		fuzz_object_open)
+		fuzz_object_open | fuzz_dwarf)
 			cp "$obj" "$dir/$base.o" ;;
 		fuzz_btf_ext)
 			[ -s "$btf" ] && [ -s "$ext" ] || continue

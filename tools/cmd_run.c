@@ -10,10 +10,11 @@
  *   {"map":"events","cpu":3,"size":32,"type":"struct event","data":{...}}
  *
  * "cpu" only for perf event arrays; "type" and a decoded object when the
- * record's BTF type is known (--map NAME:TYPE, or guessed: the map
- * definition's value type, a struct named like the map, the only struct of
- * the record's size), else "data" is the record in hex. "truncated" marks
- * a record shorter than its type, "extra" the hex of bytes past it.
+ * record's type is known (--type MAP=TYPE; else found by record_type.c
+ * from the calls that write records and the object's DWARF, or without
+ * DWARF an unambiguous BTF guess), else "data" is the record in hex, with
+ * one warning per map on stderr. "truncated" marks a record shorter than
+ * its type, "extra" the hex of bytes past it.
  *
  * stdout is only JSON lines; lost records and errors go to stderr, errors as
  * one line each ("evbpf: run: ...") with exit status 1.
@@ -30,6 +31,7 @@
 
 #include "internal.h"
 #include "json_btf.h"
+#include "record_type.h"
 #include "run.h"
 #include "run_loop.h"
 #include "run_view.h"
@@ -49,8 +51,10 @@ struct run_map {
 	const struct evbpf_map *map;
 	const char *name;
 	bool perf;
-	bool forced;      /* --map given */
-	uint32_t type_id; /* --map type (0 with forced: hex) */
+	bool forced;      /* --type or --map given */
+	uint32_t type_id; /* --type (0 with forced: hex) */
+	struct record_type found; /* what the programs and DWARF say */
+	bool warned;      /* the "printing hex" warning was given */
 	struct size_type cache[RUN_TYPE_CACHE];
 	size_t nr_cache;
 	struct evbpf_ringbuf *rb;
@@ -64,8 +68,10 @@ struct run_opts {
 	uint64_t count;
 	const char **sets;
 	size_t nr_sets;
-	const char **map_types;
+	const char **map_types; /* --map NAME:TYPE (the old spelling of --type) */
 	size_t nr_map_types;
+	const char **type_specs; /* --type MAP=NAME */
+	size_t nr_type_specs;
 	const char *iface;
 	const char *cgroup;
 	const char **progs; /* --prog: only these */
@@ -87,7 +93,8 @@ struct run_opts {
 struct run {
 	struct run_opts opts;
 	struct evbpf_object *obj;
-	const struct evbpf_btf *btf;
+	const struct evbpf_btf *btf; /* the finder's: the object's plus DWARF types */
+	struct record_finder *finder;
 	struct run_map *maps;
 	size_t nr_maps;
 	struct evbpf_link **links;
@@ -167,6 +174,7 @@ static void run_fail_lib(const char *what, int err)
 static uint32_t record_type(struct run_map *m, size_t size)
 {
 	const struct evbpf_map *map = m->map;
+	char why[256] = "";
 	uint32_t id;
 
 	if (m->forced)
@@ -174,8 +182,29 @@ static uint32_t record_type(struct run_map *m, size_t size)
 	for (size_t i = 0; i < m->nr_cache; i++)
 		if (m->cache[i].size == size)
 			return m->cache[i].type_id;
-	id = json_btf_guess_record_type(m->run->btf, m->name, m->perf ? 0 : map->btf_value_type_id,
-	                                size, m->perf);
+	if (m->found.status == RECORD_TYPE_FOUND)
+		return m->found.type_id;
+	if (m->found.status == RECORD_TYPE_NO_INFO) {
+		size_t len = (size_t)snprintf(why, sizeof(why), "%s; ", m->found.detail);
+
+		id = record_type_guess_strict(m->run->btf, m->name,
+		                              m->perf ? 0 : map->btf_value_type_id, size, m->perf,
+		                              why + len, sizeof(why) - len);
+	} else {
+		id = 0;
+	}
+	if (!id && !m->warned) {
+		/* Hex rather than a wrong guess, said once per map. */
+		m->warned = true;
+		fprintf(stderr,
+		        "evbpf: run: warning: map '%s': record type is %s (%s): printing hex; use "
+		        "--type %s=NAME\n",
+		        m->name,
+		        m->found.status == RECORD_TYPE_AMBIGUOUS ? "ambiguous"
+		        : m->found.status == RECORD_TYPE_NOT_FOUND ? "not found"
+		                                                    : "unknown",
+		        m->found.status == RECORD_TYPE_NO_INFO ? why : m->found.detail, m->name);
+	}
 	if (m->nr_cache < RUN_TYPE_CACHE) {
 		m->cache[m->nr_cache].size = size;
 		m->cache[m->nr_cache].type_id = id;
@@ -297,7 +326,7 @@ static void on_stop(void *ctx, enum run_stop_reason why, int arg)
 
 static const char run_help[] =
 	"usage: evbpf run FILE.o [--backend uv|ev] [--duration S] [--count N]\n"
-	"                        [--set NAME=VALUE]... [--map NAME:TYPE]...\n"
+	"                        [--set NAME=VALUE]... [--type MAP=TYPE]...\n"
 	"                        [--iface IFNAME] [--cgroup PATH] [--prog NAME]...\n"
 	"                        [--skip NAME]... [--max-entries MAP=N]... [--strict]\n"
 	"                        [--map NAME]... [--hist NAME]... [--interval S] [--top N] [-v]\n"
@@ -309,8 +338,12 @@ static const char run_help[] =
 	"  --duration S      stop after S seconds\n"
 	"  --count N         stop after N records\n"
 	"  --set NAME=VALUE  initial value of a global (parsed by its BTF type)\n"
-	"  --map NAME:TYPE   decode map NAME's records as TYPE ('struct event',\n"
-	"                    'u64', ... or 'hex'); by default the type is guessed\n"
+	"  --type MAP=TYPE   decode map MAP's records as TYPE ('struct event',\n"
+	"                    'u64', ... or 'hex'), from the BTF or the DWARF; by\n"
+	"                    default the type is found from the calls that write\n"
+	"                    records and the object's DWARF (-g), and records whose\n"
+	"                    type is unknown or ambiguous print as hex with a warning\n"
+	"  --map NAME:TYPE   the same as --type NAME=TYPE (deprecated)\n"
 	"  --map NAME        print hash or array map NAME as a table every interval,\n"
 	"                    largest value first, keys and values decoded by BTF\n"
 	"  --hist NAME       print map NAME's log2 histograms (values of u32/u64\n"
@@ -346,7 +379,7 @@ static bool push(const char ***arr, size_t *n, const char *s)
 static bool takes_value(const char *a)
 {
 	static const char *const with_value[] = {
-	    "--backend", "--duration", "--count", "--set",        "--map",
+	    "--backend", "--duration", "--count", "--set",        "--map", "--type",
 	    "--iface",   "--cgroup",   "--prog",  "--skip", "--max-entries",
 	    "--hist",    "--interval", "--top"};
 
@@ -416,6 +449,9 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 
 			if (!push(typed ? &o->map_types : &o->tables,
 			          typed ? &o->nr_map_types : &o->nr_tables, v))
+				return -1;
+		} else if (!strcmp(a, "--type")) {
+			if (!push(&o->type_specs, &o->nr_type_specs, v))
 				return -1;
 		} else if (!strcmp(a, "--hist")) {
 			if (!push(&o->hists, &o->nr_hists, v))
@@ -512,17 +548,21 @@ static int collect_maps(struct run *r)
 	return 0;
 }
 
-/* --map NAME:TYPE */
+/* --type MAP=TYPE, and its old spelling --map MAP:TYPE. */
 static int apply_map_types(struct run *r)
 {
-	for (size_t i = 0; i < r->opts.nr_map_types; i++) {
-		const char *spec = r->opts.map_types[i];
-		const char *colon = strchr(spec, ':');
+	size_t nr_old = r->opts.nr_map_types;
+
+	for (size_t i = 0; i < nr_old + r->opts.nr_type_specs; i++) {
+		bool old = i < nr_old;
+		const char *spec = old ? r->opts.map_types[i] : r->opts.type_specs[i - nr_old];
+		const char *opt = old ? "--map" : "--type";
+		const char *colon = strchr(spec, old ? ':' : '=');
 		struct run_map *m = NULL;
 		int id;
 
 		if (!colon || colon == spec || !colon[1]) {
-			run_fail("--map %s: expected NAME:TYPE", spec);
+			run_fail("%s %s: expected %s", opt, spec, old ? "NAME:TYPE" : "MAP=TYPE");
 			return -EINVAL;
 		}
 		for (size_t j = 0; j < r->nr_maps; j++)
@@ -530,19 +570,44 @@ static int apply_map_types(struct run *r)
 			    !strncmp(r->maps[j].name, spec, (size_t)(colon - spec)))
 				m = &r->maps[j];
 		if (!m) {
-			run_fail("--map %s: no ring buffer or perf event array named '%.*s'", spec,
+			run_fail("%s %s: no ring buffer or perf event array named '%.*s'", opt, spec,
 			         (int)(colon - spec), spec);
 			return -ENOENT;
 		}
 		m->forced = true;
 		if (!strcmp(colon + 1, "hex"))
 			continue;
-		id = json_btf_find_type(r->btf, colon + 1);
+		id = r->finder ? record_finder_named(r->finder, colon + 1) : -ENOENT;
 		if (id <= 0) {
-			run_fail("--map %s: no type '%s' in the object's BTF", spec, colon + 1);
+			run_fail("%s %s: no type '%s' in the object's BTF or DWARF", opt, spec,
+			         colon + 1);
 			return -ENOENT;
 		}
 		m->type_id = (uint32_t)id;
+	}
+	return 0;
+}
+
+/* What the programs and the DWARF say each buffer's records are. */
+static int find_record_types(struct run *r)
+{
+	for (size_t i = 0; i < r->nr_maps; i++) {
+		struct run_map *m = &r->maps[i];
+		int err;
+
+		if (m->forced)
+			continue;
+		err = record_finder_find(r->finder, m->map, &m->found);
+		if (err) {
+			run_fail_lib(m->name, err);
+			return err;
+		}
+		if (r->opts.verbose && m->found.status == RECORD_TYPE_FOUND) {
+			char name[256];
+
+			json_btf_type_name(r->btf, m->found.type_id, name, sizeof(name));
+			fprintf(stderr, "evbpf: run: map '%s': records are %s\n", m->name, name);
+		}
 	}
 	return 0;
 }
@@ -551,6 +616,7 @@ static void free_opts(struct run_opts *o)
 {
 	free(o->sets);
 	free(o->map_types);
+	free(o->type_specs);
 	free(o->progs);
 	free(o->skips);
 	free(o->max_entries);
@@ -853,6 +919,7 @@ static void teardown(struct run *r, bool drain)
 	if (fflush(stdout) && !r->write_errno)
 		r->write_errno = errno ? errno : EIO;
 	evbpf_object_close(r->obj);
+	record_finder_free(r->finder);
 	free(r->links);
 	free(r->maps);
 	free_opts(&r->opts);
@@ -887,7 +954,14 @@ static int run_cmd(int argc, char **argv)
 		run_fail_lib(r.opts.path, err);
 		goto out;
 	}
-	r.btf = r.obj->btf;
+	err = record_finder_new(r.obj, &r.finder, msg, sizeof(msg));
+	if (err) {
+		run_fail_lib(r.opts.path, err);
+		goto out;
+	}
+	if (msg[0])
+		run_fail("warning: %s", msg);
+	r.btf = record_finder_btf(r.finder);
 	for (size_t i = 0; i < r.opts.nr_sets; i++) {
 		err = run_set_global(r.obj, r.opts.sets[i], msg, sizeof(msg));
 		if (err) {
@@ -905,6 +979,8 @@ static int run_cmd(int argc, char **argv)
 	}
 	if (!err)
 		err = apply_map_types(&r);
+	if (!err)
+		err = find_record_types(&r);
 	if (!err)
 		err = select_programs(&r);
 	if (!err)

@@ -139,8 +139,12 @@ struct evbpf_perfbuf_opts {
  * max_delay_us of the peak rate.
  *
  * Perf buffers: the events are opened with a wakeup watermark of half of
- * each CPU's ring (unless wakeup_events or wakeup_watermark is set), and
- * the consumer drains every max_delay_us while started, also when idle.
+ * each CPU's ring (unless wakeup_events or wakeup_watermark is set): the
+ * kernel then wakes the consumer once per half ring written, and such a
+ * wakeup is drained at once. The consumer drains every max_delay_us while
+ * started, also when idle, and more often (down to max_delay_us / 8) while
+ * a period brings more than a quarter of a ring. Records are lost only
+ * when the ring fills before the consumer gets a CPU.
  *
  * Not with EVBPF_ASYNC_TIMER_ONLY. stats.wakeups counts the wakeups
  * from the kernel, stats.timer_drains the timer's drains, and the fields

@@ -7,7 +7,11 @@
  * stop() and free(); drain-on-stop and budgets keep their meaning in timer
  * mode; a perf buffer drains on its timer with a watermark; bad options
  * are refused. The position a drain publishes in timer mode is checked
- * exactly on a ring in plain memory.
+ * exactly on a ring in plain memory. Perf buffers in adaptive mode lose
+ * nothing and deliver nothing twice, counted on both sides: bursts past the
+ * watermark are drained on its wakeup, slower producers by the timer, with
+ * a small budget, with records wrapping a one-page ring, across stop and
+ * start.
  */
 #include <sys/mman.h>
 #include <unistd.h>
@@ -534,6 +538,234 @@ static void test_perfbuf_timer_and_watermark(void **st)
 	tl_finish(&tl);
 }
 
+/* ------------------------------- perf buffer: nothing lost, nothing twice */
+
+/*
+ * A producer pinned to CPU 0 (so one ring, one sequence) emits `total`
+ * records through BPF_PROG_TEST_RUN, `chunk` per run, staying at most
+ * `window` records ahead of what the consumer has released: the loop's 1 ms
+ * ticker copies stats.records, which a drain updates after it has stored
+ * data_tail, into `released`. So the ring never holds more than window +
+ * chunk records, and with that below its capacity the kernel can lose
+ * nothing unless the consumer fails to drain. Counted on both sides: the
+ * BPF side's sequence and failure count, our callback's strict order.
+ */
+struct perf_run {
+	/* Set by the test. */
+	uint32_t max_delay_us, budget, pages, total, chunk, window;
+	bool vary;
+	/* The consumer, on the loop thread. */
+	struct evbpf_perfbuf *pb;
+	uint64_t next;
+	bool bad, flushed;
+	/* Between the producer thread and the loop. */
+	struct evbpf_program *prog;
+	atomic_uint_fast64_t released;
+	atomic_bool producer_done;
+	int producer_err;
+	pthread_t thread;
+};
+
+static void *perf_run_producer(void *arg)
+{
+	struct perf_run *r = arg;
+	uint64_t produced = 0, waited_us = 0;
+
+	pin_to_cpu(0);
+	while (produced < r->total && !r->producer_err) {
+		uint32_t n =
+		    r->total - produced < r->chunk ? (uint32_t)(r->total - produced) : r->chunk;
+
+		while (produced + n - atomic_load(&r->released) > r->window) {
+			usleep(100);
+			waited_us += 100;
+			if (waited_us > (uint64_t)WATCHDOG_MS * 1000) {
+				r->producer_err = -ETIMEDOUT;
+				goto out;
+			}
+		}
+		r->producer_err = run_prog(r->prog, n);
+		produced += n;
+	}
+out:
+	atomic_store(&r->producer_done, true);
+	return NULL;
+}
+
+static int perf_run_sample(void *arg, int cpu, const void *data, size_t size)
+{
+	struct perf_run *r = arg;
+
+	/* In order, each once: a lost record or a second delivery breaks
+	 * the sequence. */
+	if (cpu != 0 || !record_ok(data, size, r->next, r->vary))
+		r->bad = true;
+	if (++r->next == r->total)
+		assert_ok(evbpf_perfbuf_stop(r->pb));
+	return 0;
+}
+
+static bool perf_run_tick(void *arg)
+{
+	struct perf_run *r = arg;
+	struct evbpf_async_stats s = {.sz = sizeof(s)};
+
+	if (r->next >= r->total || r->bad)
+		return true;
+	assert_ok(evbpf_perfbuf_stats(r->pb, &s));
+	atomic_store(&r->released, s.records);
+	/* The last records may sit below the watermark for a long period:
+	 * fetch them once the producer is done. */
+	if (atomic_load(&r->producer_done) && !r->flushed) {
+		r->flushed = true;
+		assert_true(evbpf_perfbuf_flush(r->pb) >= 0);
+	}
+	return r->next >= r->total || r->bad;
+}
+
+static void perf_run(void **st, struct perf_run *r, struct evbpf_async_stats *s)
+{
+	struct producer_cfg cfg = {.vary_size = r->vary};
+	struct evbpf_perfbuf_opts opts = {
+	    .sz = sizeof(opts), .max_delay_us = r->max_delay_us, .budget = r->budget};
+	struct test_loop tl;
+	struct ticker k;
+	struct evbpf_object *obj;
+
+	REQUIRE_KERNEL();
+	tl_init(&tl, backend_of(st));
+	obj = open_producers(&cfg);
+	r->prog = evbpf_object_find_program(obj, "perf_produce_tc");
+	assert_ok(evbpf_perfbuf_new_opts(evbpf_object_find_map(obj, "perf"), r->pages,
+	                                 perf_run_sample, NULL, r, &opts, &r->pb));
+	assert_ok(evbpf_perfbuf_start(r->pb, tl.reactor));
+	assert_int_equal(pthread_create(&r->thread, NULL, perf_run_producer, r), 0);
+	ticker_start(&k, &tl, perf_run_tick, r);
+	tl_run(&tl);
+	assert_int_equal(pthread_join(r->thread, NULL), 0);
+	assert_ok(r->producer_err);
+	assert_ok(evbpf_perfbuf_stats(r->pb, s));
+	assert_false(r->bad);
+	assert_int_equal(r->next, r->total);
+	/* Both sides agree: the BPF side emitted exactly `total` records,
+	 * none refused, and the kernel reported nothing lost. */
+	assert_int_equal(global_u64(obj, "perf_seq"), r->total);
+	assert_int_equal(global_u64(obj, "perf_failed"), 0);
+	assert_int_equal(s->lost, 0);
+	assert_int_equal(s->records, r->total);
+	/* Nothing more arrives later: no record was left behind. */
+	assert_int_equal(evbpf_perfbuf_consume(r->pb), 0);
+	evbpf_perfbuf_free(r->pb);
+	evbpf_object_close(obj);
+	tl_finish(&tl);
+}
+
+/* Bursts of more than half a ring: each is drained on its watermark
+ * wakeup, at once (the timer's 10 s period never comes during the test). */
+static void test_perfbuf_watermark_drains_at_once(void **st)
+{
+	/* 8 pages = 32 KiB per CPU: 1024 records of 32 bytes; the watermark
+	 * (half a ring) is crossed at record 513. */
+	struct perf_run r = {
+	    .max_delay_us = 10000000, .pages = 8, .total = 9000, .chunk = 50, .window = 900};
+	struct evbpf_async_stats s = {.sz = sizeof(s)};
+
+	perf_run(st, &r, &s);
+	assert_int_equal(s.timer_drains, 0);
+	/* The producer can only get past each window of 900 through a
+	 * watermark wakeup: at least one per window but the last. */
+	assert_true(s.wakeups >= r.total / r.window - 1);
+}
+
+/* A producer that never gets half a ring ahead: the timer drains. */
+static void test_perfbuf_timer_drains_all(void **st)
+{
+	struct perf_run r = {
+	    .max_delay_us = 2000, .pages = 8, .total = 8000, .chunk = 50, .window = 400};
+	struct evbpf_async_stats s = {.sz = sizeof(s)};
+
+	perf_run(st, &r, &s);
+	/* The kernel's watermark counts bytes written since its last
+	 * wakeup, not bytes unread: one wakeup per half ring written (512
+	 * records of 32 bytes), however fast the consumer. */
+	assert_true(s.wakeups <= r.total / 512 + 1);
+	assert_true(s.timer_drains >= r.total / (r.window + r.chunk));
+}
+
+/* A small budget in adaptive mode: drains resume at the next iteration. */
+static void test_perfbuf_budget_adaptive(void **st)
+{
+	struct perf_run r = {.max_delay_us = 2000,
+	                     .budget = 16,
+	                     .pages = 8,
+	                     .total = 4000,
+	                     .chunk = 50,
+	                     .window = 400};
+	struct evbpf_async_stats s = {.sz = sizeof(s)};
+
+	perf_run(st, &r, &s);
+	assert_true(s.budget_hits > 0);
+}
+
+/* Records of 8 to 264 bytes in a one-page ring: many wrap around its end
+ * and are delivered from the copy, whole and once. */
+static void test_perfbuf_wrapped_adaptive(void **st)
+{
+	struct perf_run r = {
+	    .max_delay_us = 1000, .pages = 1, .total = 3000, .chunk = 4, .window = 8, .vary = true};
+	struct evbpf_async_stats s = {.sz = sizeof(s)};
+
+	perf_run(st, &r, &s);
+	assert_true(s.timer_drains > 0);
+}
+
+/* Stopped with records in the ring: start delivers them (once), and stop
+ * with EVBPF_ASYNC_DRAIN_ON_STOP delivers what came since (once). */
+static void test_perfbuf_stop_start_adaptive(void **st)
+{
+	struct evbpf_perfbuf_opts opts = {
+	    .sz = sizeof(opts), .max_delay_us = 10000000, .flags = EVBPF_ASYNC_DRAIN_ON_STOP};
+	struct perf_run r = {.total = UINT32_MAX};
+	struct evbpf_async_stats s = {.sz = sizeof(s)};
+	struct evbpf_program *prog;
+	struct evbpf_object *obj;
+	struct test_loop tl;
+	cpu_set_t was;
+
+	REQUIRE_KERNEL();
+	tl_init(&tl, backend_of(st));
+	obj = open_producers(NULL);
+	prog = evbpf_object_find_program(obj, "perf_produce_tc");
+	assert_ok(sched_getaffinity(0, sizeof(was), &was));
+	assert_ok(evbpf_perfbuf_new_opts(evbpf_object_find_map(obj, "perf"), 8, perf_run_sample,
+	                                 NULL, &r, &opts, &r.pb));
+	pin_to_cpu(0);
+	assert_ok(run_prog(prog, 300));
+	/* Below the watermark, with a 10 s timer: only start's own drain
+	 * at the next iteration can deliver them. */
+	assert_ok(evbpf_perfbuf_start(r.pb, tl.reactor));
+	tl_run_once(&tl);
+	assert_int_equal(r.next, 300);
+	assert_ok(run_prog(prog, 200));
+	assert_ok(evbpf_perfbuf_stop(r.pb));
+	assert_int_equal(r.next, 500);
+	assert_false(r.bad);
+	/* Started again with nothing new: nothing is delivered twice. */
+	assert_ok(evbpf_perfbuf_start(r.pb, tl.reactor));
+	tl_run_once(&tl);
+	assert_ok(evbpf_perfbuf_stop(r.pb));
+	assert_int_equal(r.next, 500);
+	assert_ok(evbpf_perfbuf_stats(r.pb, &s));
+	assert_int_equal(s.records, 500);
+	assert_int_equal(s.lost, 0);
+	assert_int_equal(global_u64(obj, "perf_seq"), 500);
+	assert_int_equal(global_u64(obj, "perf_failed"), 0);
+	assert_ok(sched_setaffinity(0, sizeof(was), &was));
+	evbpf_perfbuf_free(r.pb);
+	evbpf_object_close(obj);
+	tl_finish(&tl);
+}
+
 /* ------------------------------------------------------------- options */
 
 static void test_bad_options(void **st)
@@ -659,6 +891,11 @@ int main(int argc, char **argv)
 		BOTH_BACKENDS(test_drain_on_stop_held)
 		BOTH_BACKENDS(test_budget_in_timer_mode)
 		BOTH_BACKENDS(test_perfbuf_timer_and_watermark)
+		BOTH_BACKENDS(test_perfbuf_watermark_drains_at_once)
+		BOTH_BACKENDS(test_perfbuf_timer_drains_all)
+		BOTH_BACKENDS(test_perfbuf_budget_adaptive)
+		BOTH_BACKENDS(test_perfbuf_wrapped_adaptive)
+		BOTH_BACKENDS(test_perfbuf_stop_start_adaptive)
 	};
 	/* clang-format on */
 
