@@ -331,7 +331,9 @@ static void test_array_tails(void **state)
 	v = 7;
 	memcpy(d, &v, 4);
 	memcpy(d + 4, "ls -l", 6);
-	expect_json(btf, ev, d, 10, "{\"pid\":7,\"args\":\"ls -l\"}", true);
+	/* A record that ends inside its last array is whole (not truncated). */
+	expect_json(btf, ev, d, 10, "{\"pid\":7,\"args\":\"ls -l\"}", false);
+	expect_json(btf, ev, d, 3, "{}", true);
 	for (uint32_t i = 0; i < 5; i++)
 		memcpy(d + 4 + 4 * i, &i, 4);
 	assert_int_equal(json_btf_value(&jb, btf, msg, d, 24, &res), 0);
