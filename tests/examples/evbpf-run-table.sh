@@ -61,7 +61,7 @@ want_header='TIME            PID KIND           WIDE             LEVEL STATE    
 row=$(sed -n 2p "$TMP/table.out")
 # Every row: the time, then the values under their headers.
 re="^[0-2][0-9]:[0-5][0-9]:[0-6][0-9] +[0-9]+ TBL_KIND_EXEC  TBL_WIDE_LONGEST     6 TBL_PHASE_RUN         1    65535 TBL_PHASE_STOP $probe +3         20 one two words three\$"
-grep -vqE "$re" <(tail -n 2 "$TMP/table.out") && fail "table: a row is not as expected: $row"
+tail -n 2 "$TMP/table.out" | grep -vqE "$re" && fail "table: a row is not as expected: $row"
 # Right-aligned numbers end where their header ends; text starts where its
 # header starts; the time is now.
 end_pid=$(($(awk '{ print index($0, " PID") + 3 }' <<<"$header")))
@@ -113,7 +113,7 @@ fi
 # A record without a type in the table: hex under DATA.
 exec_run hex 1 --table --map exec_events:hex
 [ "$(head -n 1 "$TMP/hex.out")" = "TIME     DATA" ] || fail "hex: header is '$(head -n 1 "$TMP/hex.out")'"
-grep -qE '^[0-9:]{8} [0-9a-f]{152}$' <(sed -n 2p "$TMP/hex.out") || fail "hex: row is '$(sed -n 2p "$TMP/hex.out")'"
+sed -n 2p "$TMP/hex.out" | grep -qE '^[0-9:]{8} [0-9a-f]{152}$' || fail "hex: row is '$(sed -n 2p "$TMP/hex.out")'"
 
 # Per-CPU maps: 3 execs spread over the CPUs, each a sample of 100 (slot
 # 64 -> 127); the views show the sums.
