@@ -568,6 +568,11 @@ static int64_t sibling_int(const struct decoder *d, const struct member *mb,
                            const char *const *formats, size_t nr_formats)
 {
 	uint16_t vlen = evbpf__btf_vlen(mb->parent);
+	/* Only the members near it: a bound on the work a struct of
+	 * thousands of char arrays can make per record. */
+	uint16_t lo = mb->index > JSON_BTF_SIBLING_SPAN ? mb->index - JSON_BTF_SIBLING_SPAN : 0;
+	uint16_t hi = vlen - mb->index > JSON_BTF_SIBLING_SPAN ? mb->index + JSON_BTF_SIBLING_SPAN + 1
+	                                                       : vlen;
 
 	for (size_t f = 0; f < nr_formats; f++) {
 		char want[256];
@@ -575,7 +580,7 @@ static int64_t sibling_int(const struct decoder *d, const struct member *mb,
 
 		if (n < 0 || (size_t)n >= sizeof(want))
 			continue;
-		for (uint16_t i = 0; i < vlen; i++) {
+		for (uint16_t i = lo; i < hi; i++) {
 			struct member sib;
 			uint32_t enc;
 			uint64_t raw;
@@ -1033,11 +1038,13 @@ static unsigned int enum_width(const struct evbpf_btf *btf, const struct btf_typ
 }
 
 static unsigned int col_width(const struct evbpf_btf *btf, const struct btf_type *t,
-                              unsigned int bits, bool *numeric)
+                              unsigned int bits, bool *numeric, int depth)
 {
 	uint32_t enc;
 
 	*numeric = false;
+	if (depth > 8)
+		return COL_TEXT_WIDTH;
 	switch (btf_kind_of(t)) {
 	case BTF_KIND_INT:
 		enc = *(const uint32_t *)(t + 1);
@@ -1065,7 +1072,7 @@ static unsigned int col_width(const struct evbpf_btf *btf, const struct btf_type
 			w = a->nelems > 1 ? a->nelems - 1 : COL_TEXT_WIDTH;
 		else
 			w = (uint64_t)a->nelems *
-			        (col_width(btf, resolve(btf, a->type, NULL), 0, &elem_numeric) +
+			        (col_width(btf, resolve(btf, a->type, NULL), 0, &elem_numeric, depth + 1) +
 			         1) +
 			    1;
 		return w > COL_TEXT_WIDTH ? COL_TEXT_WIDTH : (unsigned int)w;
@@ -1079,6 +1086,7 @@ struct col_walk {
 	const struct evbpf_btf *btf;
 	struct json_btf_col *cols;
 	size_t max, n;
+	size_t visits; /* members left to look at: hostile BTF fans out */
 };
 
 static void add_member_cols(struct col_walk *w, uint32_t parent_id, uint64_t byte_off,
@@ -1086,7 +1094,7 @@ static void add_member_cols(struct col_walk *w, uint32_t parent_id, uint64_t byt
 {
 	const struct btf_type *t = evbpf__btf_type(w->btf, parent_id);
 
-	for (uint16_t i = 0; i < evbpf__btf_vlen(t) && w->n < w->max; i++) {
+	for (uint16_t i = 0; i < evbpf__btf_vlen(t) && w->n < w->max && w->visits; i++) {
 		const struct btf_member *m = (const struct btf_member *)(t + 1) + i;
 		struct json_btf_col *col;
 		struct member mb;
@@ -1095,6 +1103,7 @@ static void add_member_cols(struct col_walk *w, uint32_t parent_id, uint64_t byt
 		bool composite;
 		int mid;
 
+		w->visits--;
 		member_at(w->btf, t, byte_off, i, &mb);
 		if (!mb.name)
 			continue;
@@ -1121,14 +1130,14 @@ static void add_member_cols(struct col_walk *w, uint32_t parent_id, uint64_t byt
 		col->parent = parent_id;
 		col->member = i;
 		col->parent_off = byte_off;
-		col->width = col_width(w->btf, mb.mt, mb.bf, &col->numeric);
+		col->width = col_width(w->btf, mb.mt, mb.bf, &col->numeric, 0);
 	}
 }
 
 int json_btf_columns(const struct evbpf_btf *btf, uint32_t type_id, struct json_btf_col *cols,
                      size_t max)
 {
-	struct col_walk w = {.btf = btf, .cols = cols, .max = max};
+	struct col_walk w = {.btf = btf, .cols = cols, .max = max, .visits = JSON_BTF_MAX_NODES};
 	const struct btf_type *t;
 	int rid;
 
@@ -1143,7 +1152,7 @@ int json_btf_columns(const struct evbpf_btf *btf, uint32_t type_id, struct json_
 		return 0;
 	memset(cols, 0, sizeof(*cols));
 	snprintf(cols->name, sizeof(cols->name), "value");
-	cols->width = col_width(btf, t, 0, &cols->numeric);
+	cols->width = col_width(btf, t, 0, &cols->numeric, 0);
 	return 1;
 }
 

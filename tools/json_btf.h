@@ -36,6 +36,8 @@ void jbuf_hex(struct jbuf *b, const void *data, size_t len);
 
 /* Nested types deeper than this decode as null. */
 #define JSON_BTF_MAX_DEPTH 32
+/* How far from a char array its count or size member may be. */
+#define JSON_BTF_SIBLING_SPAN 8
 /* Values (numbers, strings, containers) one record may produce. */
 #define JSON_BTF_MAX_NODES (1u << 22)
 
@@ -73,6 +75,8 @@ struct json_btf_result {
  *     characters but tab), and its end is known: an integer member named
  *     X_size or X_len gives the content's length, or X is the record's
  *     variable tail (above) and the record ends inside it.
+ * Such members count when they are among the JSON_BTF_SIBLING_SPAN members
+ * before or after X in the same struct, whole integers inside the record.
  * The content is the array's bytes in the record, cut to X_size / X_len
  * when such a member exists (and is not negative); trailing NULs are
  * padding, not empty strings. A lone string with such a length member is

@@ -533,9 +533,10 @@ static void test_multi_strings(void **state)
 	/* The count caps the list; a count means a list even of one. */
 	count = 2;
 	memcpy(d + 4, &count, 4);
-	expect_json(btf, ev, d, 44,
-	            "{\"pid\":9,\"args_count\":2,\"args_size\":20,\"args\":[\"one\",\"two words\"]}",
-	            false);
+	expect_json(
+	    btf, ev, d, 44,
+	    "{\"pid\":9,\"args_count\":2,\"args_size\":20,\"args\":[\"one\",\"two words\"]}",
+	    false);
 	count = 1;
 	size = 3;
 	memcpy(d + 4, &count, 4);
@@ -613,6 +614,78 @@ static void test_multi_strings(void **state)
 	evbpf__btf_free(btf);
 }
 
+/* A count member further than JSON_BTF_SIBLING_SPAN members away does not
+ * count (the search is bounded); one within it does. */
+static void test_sibling_span(void **state)
+{
+	struct btf_builder *b = bb_new();
+	uint32_t u32 = add_uint(b, "unsigned int", 4, 0);
+	uint32_t chr = add_uint(b, "char", 1, BTF_INT_SIGNED);
+	uint32_t args = bb_array(b, chr, u32, 8);
+	uint32_t nfill = JSON_BTF_SIBLING_SPAN + 1;
+	uint32_t far, near;
+	char name[16];
+	uint8_t d[64] = {0};
+	uint32_t two = 2;
+
+	far = bb_struct(b, "far", 4 * (nfill + 1) + 8, (uint16_t)(nfill + 2));
+	bb_member(b, "args_count", u32, 0);
+	for (uint32_t i = 0; i < nfill; i++) {
+		snprintf(name, sizeof(name), "f%u", i);
+		bb_member(b, name, u32, 32 * (i + 1));
+	}
+	bb_member(b, "args", args, 32 * (nfill + 1));
+	near = bb_struct(b, "near", 4 * nfill + 8, (uint16_t)(nfill + 1));
+	for (uint32_t i = 0; i < nfill - 1; i++) {
+		snprintf(name, sizeof(name), "f%u", i);
+		bb_member(b, name, u32, 32 * i);
+	}
+	bb_member(b, "args_count", u32, 32 * (nfill - 1));
+	bb_member(b, "args", args, 32 * nfill);
+	struct evbpf_btf *btf = parse(b);
+	struct jbuf jb = {0};
+
+	memcpy(d, &two, 4);
+	memcpy(d + 4 * (nfill + 1), "a\0b\0", 4);
+	assert_int_equal(json_btf_value(&jb, btf, far, d, 4 * (nfill + 1) + 8, NULL), 0);
+	assert_non_null(strstr(jb.p, "\"args\":\"a\"}"));
+	jbuf_reset(&jb);
+	memset(d, 0, sizeof(d));
+	memcpy(d + 4 * (nfill - 1), &two, 4);
+	memcpy(d + 4 * nfill, "a\0b\0", 4);
+	assert_int_equal(json_btf_value(&jb, btf, near, d, 4 * nfill + 8, NULL), 0);
+	assert_non_null(strstr(jb.p, "\"args\":[\"a\",\"b\"]}"));
+	jbuf_free(&jb);
+	(void)state;
+	evbpf__btf_free(btf);
+}
+
+/* Columns of BTF that fans out into nothing (structs of structs of empty
+ * structs): the walk is bounded, and finds no column. */
+static void test_columns_fan_out(void **state)
+{
+	struct btf_builder *b = bb_new();
+	uint32_t prev = bb_struct(b, "empty", 0, 0);
+	struct json_btf_col cols[4];
+	char name[8];
+
+	for (int level = 0; level < 4; level++) {
+		uint32_t id = bb_struct(b, NULL, 0, 200);
+
+		for (int m = 0; m < 200; m++) {
+			snprintf(name, sizeof(name), "m%d", m);
+			bb_member(b, name, prev, 0);
+		}
+		prev = id;
+	}
+	struct evbpf_btf *btf = parse(b);
+
+	/* 200^4 members to look at without the bound. */
+	assert_int_equal(json_btf_columns(btf, prev, cols, 4), 0);
+	(void)state;
+	evbpf__btf_free(btf);
+}
+
 /* "truncated" only for records short of the fixed part: the tail array of
  * a nested struct that is the last member counts too. */
 static void test_fixed_part(void **state)
@@ -644,8 +717,8 @@ static void test_fixed_part(void **state)
 	expect_json(btf, outer, d, 16,
 	            "{\"id\":50462976,\"in\":{\"n\":117835012,\"vals\":[2312,2826,3340,3854]}}",
 	            false);
-	expect_json(btf, outer, d, 11,
-	            "{\"id\":50462976,\"in\":{\"n\":117835012,\"vals\":[2312]}}", false);
+	expect_json(btf, outer, d, 11, "{\"id\":50462976,\"in\":{\"n\":117835012,\"vals\":[2312]}}",
+	            false);
 	expect_json(btf, outer, d, 8, "{\"id\":50462976,\"in\":{\"n\":117835012,\"vals\":[]}}",
 	            false);
 	expect_json(btf, outer, d, 6, "{\"id\":50462976}", true);
@@ -921,12 +994,13 @@ static void test_mutations(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_kinds),        cmocka_unit_test(test_int_encodings),
-	    cmocka_unit_test(test_deep_nesting), cmocka_unit_test(test_fan_out),
-	    cmocka_unit_test(test_strings),      cmocka_unit_test(test_lookup_and_guess),
-	    cmocka_unit_test(test_array_tails),  cmocka_unit_test(test_mutations),
+	    cmocka_unit_test(test_kinds),         cmocka_unit_test(test_int_encodings),
+	    cmocka_unit_test(test_deep_nesting),  cmocka_unit_test(test_fan_out),
+	    cmocka_unit_test(test_strings),       cmocka_unit_test(test_lookup_and_guess),
+	    cmocka_unit_test(test_array_tails),   cmocka_unit_test(test_mutations),
 	    cmocka_unit_test(test_multi_strings), cmocka_unit_test(test_fixed_part),
 	    cmocka_unit_test(test_enum_sizes),    cmocka_unit_test(test_columns),
+	    cmocka_unit_test(test_sibling_span),  cmocka_unit_test(test_columns_fan_out),
 	};
 
 	return RUN_TESTS(tests, NULL, NULL);
