@@ -410,13 +410,15 @@ struct glob_ctx {
 	int err;
 };
 
-static int glob_sym(void *ctx, const char *name, uint64_t addr)
+static int glob_sym(void *ctx, const char *name, const Elf64_Sym *sym, uint32_t table)
 {
 	struct glob_ctx *g = ctx;
+	uint64_t addr = sym->st_value;
 	char base[512];
 	size_t len = strcspn(name, "@");
 	uint64_t off;
 
+	(void)table;
 	/* "memcpy@@GLIBC_2.14" matches as "memcpy". */
 	if (len >= sizeof(base))
 		return 0;

@@ -841,9 +841,11 @@ EVBPF_HIDDEN const uint8_t *evbpf__uelf_sec_data(const struct evbpf_uelf *f, con
  * (an executable one when exec is set); -ENOENT with a message. */
 EVBPF_HIDDEN int evbpf__uelf_vaddr_to_off(const struct evbpf_uelf *f, uint64_t addr, bool exec,
 					  uint64_t *offp);
-/* Every defined function symbol of .symtab, then .dynsym; a non-zero
- * return from fn stops the walk and is returned. */
-typedef int (*evbpf__uelf_sym_fn)(void *ctx, const char *name, uint64_t addr);
+/* Every defined function symbol (STT_FUNC or STT_GNU_IFUNC, non-zero
+ * address) of .symtab, then of .dynsym; table is SHT_SYMTAB or SHT_DYNSYM.
+ * A non-zero return from fn stops the walk and is returned. */
+typedef int (*evbpf__uelf_sym_fn)(void *ctx, const char *name, const Elf64_Sym *sym,
+				  uint32_t table);
 EVBPF_HIDDEN int evbpf__uelf_for_each_func(const struct evbpf_uelf *f, evbpf__uelf_sym_fn fn,
 					   void *ctx);
 /* Shell-style glob: '*' any run of characters, '?' any one character. */

@@ -4,8 +4,7 @@
  * USDT notes and uprobe.multi symbol globs. The file is mapped read-only
  * and treated as untrusted: every header, table, string and note is
  * bounds-checked before use. elf.c is the reader for BPF objects, which
- * have a different shape (relocatable, EM_BPF); attach_elfsym.c keeps its
- * own small reader for the single-symbol lookups of plain uprobes.
+ * have a different shape (relocatable, EM_BPF).
  */
 #include <fcntl.h>
 #include <string.h>
@@ -27,8 +26,10 @@ static int check_headers(struct evbpf_uelf *f)
 	if (f->size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
 		return evbpf__err(-ENOEXEC, "'%s' is not an ELF file", f->path);
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return evbpf__err(
-		    -ENOTSUP, "'%s': only 64-bit little-endian ELF files are supported", f->path);
+		return evbpf__err(-ENOTSUP,
+		                  "'%s' is a %s ELF file; only 64-bit little-endian is supported",
+		                  f->path,
+		                  eh->e_ident[EI_CLASS] == ELFCLASS64 ? "big-endian" : "32-bit");
 	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
 		return evbpf__err(-ENOEXEC, "'%s' is neither an executable nor a shared library",
 		                  f->path);
@@ -169,7 +170,7 @@ static int each_func_in(const struct evbpf_uelf *f, const Elf64_Shdr *sh, evbpf_
 		    !memchr(strs + s->st_name, '\0', strsh->sh_size - s->st_name))
 			continue;
 		name = strs + s->st_name;
-		r = fn(ctx, name, s->st_value);
+		r = fn(ctx, name, s, sh->sh_type);
 		if (r)
 			return r;
 	}

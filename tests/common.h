@@ -256,6 +256,37 @@ static inline void mount_kernel_fs_private(void)
 		mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
 }
 
+/*
+ * A bpffs of the test's own at /tmp/evbpf-TAG-XXXXXX (path in root), in a
+ * private mount namespace so that it dies with the process even when the
+ * teardown never runs. 0, or -1 with root emptied and the reason printed.
+ */
+static inline int private_bpffs_mount(char *root, size_t size, const char *tag)
+{
+	snprintf(root, size, "/tmp/evbpf-%s-XXXXXX", tag);
+	if (!mkdtemp(root)) {
+		root[0] = '\0';
+		return -1;
+	}
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("bpf", root, "bpf", 0, NULL) != 0) {
+		fprintf(stderr, "cannot mount bpffs at %s: %s\n", root, strerror(errno));
+		rmdir(root);
+		root[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+static inline void private_bpffs_unmount(char *root)
+{
+	if (!root[0])
+		return;
+	umount(root);
+	rmdir(root);
+	root[0] = '\0';
+}
+
 /* Fail with the library's detail when an evbpf call returns an error. */
 #define assert_ok(expr)                                                                            \
 	do {                                                                                       \

@@ -16,7 +16,6 @@
 #include "common.h"
 
 static char root[64];
-static bool mounted;
 
 struct state {
 	int fds_before;
@@ -33,29 +32,17 @@ static int group_setup(void **st)
 	(void)st;
 	if (kernel_unavailable())
 		return 0;
-	snprintf(root, sizeof(root), "/tmp/evbpf-introspect-XXXXXX");
-	if (!mkdtemp(root))
-		return -1;
 	/* tracefs for the tracepoint test, and our own bpffs, both private. */
 	mount_kernel_fs_private();
-	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-	    mount("bpf", root, "bpf", 0, NULL) != 0) {
-		fprintf(stderr, "cannot mount bpffs at %s: %s\n", root, strerror(errno));
-		rmdir(root);
-		root[0] = '\0';
+	if (private_bpffs_mount(root, sizeof(root), "introspect"))
 		return -1;
-	}
-	mounted = true;
 	return 0;
 }
 
 static int group_teardown(void **st)
 {
 	(void)st;
-	if (mounted)
-		umount(root);
-	if (root[0])
-		rmdir(root);
+	private_bpffs_unmount(root);
 	return 0;
 }
 
@@ -306,7 +293,7 @@ static void test_from_pin_attach(void **st)
 	struct evbpf_link *bad = NULL;
 
 	REQUIRE_FEATURE(EVBPF_FEATURE_ENABLE_STATS);
-	if (!mounted)
+	if (!root[0])
 		SKIP_TEST("no private bpffs");
 	open_fixture(s);
 	tp = evbpf_object_find_program(s->obj, "raw_enter");
@@ -396,7 +383,7 @@ static void test_from_pin_errors(void **st)
 	char path[128];
 
 	REQUIRE_KERNEL();
-	if (!mounted)
+	if (!root[0])
 		SKIP_TEST("no private bpffs");
 	snprintf(path, sizeof(path), "%s/nothing", root);
 	assert_int_equal(evbpf_program_from_pin(path, &prog), -ENOENT);

@@ -13,44 +13,13 @@
 #include <time.h>
 
 #include "common.h"
-#include "usdt/target.h"
+#include "usdt/target_fixture.h"
 
 #include "internal.h"
 
 #define ROUNDS 3
 
 enum { C_KMULTI, C_KRETMULTI, C_KSESSION, C_UMULTI, C_URETMULTI, C_USESSION, C_KLIST, C_USEC };
-
-struct state {
-	int fds_before;
-	struct evbpf_object *obj;
-	struct evbpf_link *links[4];
-	struct target t;
-};
-
-static int setup(void **st)
-{
-	struct state *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return -1;
-	s->fds_before = fd_count();
-	*st = s;
-	return 0;
-}
-
-static int teardown(void **st)
-{
-	struct state *s = *st;
-
-	target_kill(&s->t);
-	for (size_t i = 0; i < EVBPF_ARRAY_SIZE(s->links); i++)
-		evbpf_link_destroy(s->links[i]);
-	evbpf_object_close(s->obj);
-	assert_int_equal(fd_count(), s->fds_before);
-	free(s);
-	return 0;
-}
 
 static void open_for(struct state *s, uint32_t tgid)
 {

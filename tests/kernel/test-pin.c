@@ -16,7 +16,6 @@
 #include "common.h"
 
 static char root[64];
-static bool mounted;
 static int base_entries; /* a fresh bpffs may hold maps.debug, progs.debug */
 
 struct state {
@@ -46,19 +45,8 @@ static int group_setup(void **st)
 	(void)st;
 	if (kernel_unavailable())
 		return 0;
-	snprintf(root, sizeof(root), "/tmp/evbpf-pin-XXXXXX");
-	if (!mkdtemp(root))
+	if (private_bpffs_mount(root, sizeof(root), "pin"))
 		return -1;
-	/* A private mount namespace: the bpffs dies with this process even
-	 * if the teardown never runs. */
-	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-	    mount("bpf", root, "bpf", 0, NULL) != 0) {
-		fprintf(stderr, "cannot mount bpffs at %s: %s\n", root, strerror(errno));
-		rmdir(root);
-		root[0] = '\0';
-		return -1;
-	}
-	mounted = true;
 	base_entries = entries_in_root();
 	return 0;
 }
@@ -66,10 +54,7 @@ static int group_setup(void **st)
 static int group_teardown(void **st)
 {
 	(void)st;
-	if (mounted)
-		umount(root);
-	if (root[0])
-		rmdir(root);
+	private_bpffs_unmount(root);
 	return 0;
 }
 

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 
 #include "common.h"
-#include "usdt/target.h"
+#include "usdt/target_fixture.h"
 
 #include "internal.h"
 
@@ -29,37 +29,6 @@ struct rec {
 	int64_t err_past_end;
 	int64_t cookie;
 };
-
-struct state {
-	int fds_before;
-	struct evbpf_object *obj;
-	struct evbpf_link *links[4];
-	struct target t;
-};
-
-static int setup(void **st)
-{
-	struct state *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return -1;
-	s->fds_before = fd_count();
-	*st = s;
-	return 0;
-}
-
-static int teardown(void **st)
-{
-	struct state *s = *st;
-
-	target_kill(&s->t);
-	for (size_t i = 0; i < EVBPF_ARRAY_SIZE(s->links); i++)
-		evbpf_link_destroy(s->links[i]);
-	evbpf_object_close(s->obj);
-	assert_int_equal(fd_count(), s->fds_before);
-	free(s);
-	return 0;
-}
 
 /* Start the target, then open and load the object for its pid, with
  * room for max_specs spec ids (0: usdt.bpf.h's default). */

@@ -244,6 +244,7 @@ static void test_elf_malformed(void **st)
 	memset(buf, 0, sizeof(buf));
 	memcpy(eh->e_ident, ELFMAG, SELFMAG);
 	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
 	eh->e_type = ET_DYN;
 	eh->e_shoff = 4096;
 	eh->e_shnum = 3;
@@ -258,6 +259,16 @@ static void test_elf_malformed(void **st)
 	write_file("elf32", (const char *)buf, sizeof(buf));
 	snprintf(path, sizeof(path), "%s/elf32", tmpdir);
 	assert_int_equal(evbpf__elf_func_offset(path, "f", &off), -ENOTSUP);
+	assert_non_null(strstr(evbpf_errmsg(), "32-bit"));
+
+	/* So are big-endian ones. */
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2MSB;
+	write_file("elf64be", (const char *)buf, sizeof(buf));
+	snprintf(path, sizeof(path), "%s/elf64be", tmpdir);
+	assert_int_equal(evbpf__elf_func_offset(path, "f", &off), -ENOTSUP);
+	assert_non_null(strstr(evbpf_errmsg(), "big-endian"));
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
 
 	/* A relocatable object has no load addresses. */
 	eh->e_ident[EI_CLASS] = ELFCLASS64;
