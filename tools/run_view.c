@@ -37,7 +37,13 @@ struct run_view {
 	uint32_t top;
 	uint32_t key_tid, value_tid; /* 0: no BTF, shown in hex */
 	size_t slot_size;            /* --hist: 4 or 8 */
+	size_t slot_off;             /* --hist: where the slots start in a value */
 	size_t nr_slots;
+	/* --hist on a struct value: its slots member (the others are labels),
+	 * -1 when the value is the array itself. */
+	const struct btf_type *value_struct;
+	int slots_member;
+	bool slots_named;
 	bool int_value; /* --map: the value is an integer, sorted by it */
 	struct evbpf_mappoll *mp;
 	struct jbuf buf;
@@ -85,25 +91,82 @@ static uint64_t read_uint(const void *p, size_t size)
 /* The element size of the slot array a histogram value holds: the value
  * itself an array (`u32 slots[N]`), or a struct whose only member is one
  * (bcc's `struct hist { u32 slots[N]; }`). 0: not a histogram. */
-static size_t hist_slot_size(const struct evbpf_btf *btf, uint32_t tid)
+/* An array of 4- or 8-byte integers: its element size, else 0. */
+static size_t slot_array(const struct evbpf_btf *btf, uint32_t tid, uint32_t *nelems)
 {
-	for (int depth = 0; depth < 2; depth++) {
-		int rid = evbpf__btf_skip_mods(btf, tid);
-		const struct btf_type *t = rid > 0 ? evbpf__btf_type(btf, (uint32_t)rid) : NULL;
-		int64_t esize;
+	int rid = evbpf__btf_skip_mods(btf, tid);
+	const struct btf_type *t = rid > 0 ? evbpf__btf_type(btf, (uint32_t)rid) : NULL;
+	const struct btf_array *a;
+	const struct btf_type *et;
+	int eid;
+	int64_t esize;
 
-		if (!t)
-			return 0;
-		if (evbpf__btf_kind(t) == BTF_KIND_ARRAY) {
-			const struct btf_array *a = (const struct btf_array *)(t + 1);
+	if (!t || evbpf__btf_kind(t) != BTF_KIND_ARRAY)
+		return 0;
+	a = (const struct btf_array *)(t + 1);
+	eid = evbpf__btf_skip_mods(btf, a->type);
+	et = eid > 0 ? evbpf__btf_type(btf, (uint32_t)eid) : NULL;
+	if (!et || (evbpf__btf_kind(et) != BTF_KIND_INT && evbpf__btf_kind(et) != BTF_KIND_ENUM))
+		return 0;
+	esize = evbpf__btf_resolve_size(btf, a->type);
+	if (esize != 4 && esize != 8)
+		return 0;
+	*nelems = a->nelems;
+	return (size_t)esize;
+}
 
-			esize = evbpf__btf_resolve_size(btf, a->type);
-			return esize == 4 || esize == 8 ? (size_t)esize : 0;
-		}
-		if (evbpf__btf_kind(t) != BTF_KIND_STRUCT || evbpf__btf_vlen(t) != 1)
-			return 0;
-		tid = ((const struct btf_member *)(t + 1))->type;
+/*
+ * Where a histogram value keeps its slots: the value itself when it is an
+ * array of u32/u64 (bpftrace-style), else the member of a struct that is
+ * one — the member called "slots" when there are several, as in bcc's
+ * `struct hist { u32 slots[N]; char comm[16]; }`, whose other members are
+ * labels printed above the histogram. 0, or -EINVAL.
+ */
+static int hist_layout(struct run_view *v, size_t value_size)
+{
+	const struct btf_type *t;
+	int rid, nr = 0;
+	uint32_t n = 0;
+	size_t size;
+
+	v->slots_member = -1;
+	size = slot_array(v->btf, v->value_tid, &n);
+	if (size) {
+		v->slot_size = size;
+		v->slot_off = 0;
+		v->nr_slots = value_size / size;
+		return 0;
 	}
+	rid = evbpf__btf_skip_mods(v->btf, v->value_tid);
+	t = rid > 0 ? evbpf__btf_type(v->btf, (uint32_t)rid) : NULL;
+	if (!t || evbpf__btf_kind(t) != BTF_KIND_STRUCT)
+		return -EINVAL;
+	for (uint16_t i = 0; i < evbpf__btf_vlen(t); i++) {
+		const struct btf_member *m = (const struct btf_member *)(t + 1) + i;
+		uint32_t bit = evbpf__btf_member_bit_offset(t, i), nelems = 0;
+		size_t esize = slot_array(v->btf, m->type, &nelems);
+		const char *name = evbpf__btf_str(v->btf, m->name_off);
+		bool named = name && !strcmp(name, "slots");
+
+		if (!esize || bit % 8 || bit / 8 > value_size ||
+		    (uint64_t)nelems * esize > value_size - bit / 8)
+			continue;
+		/* The first "slots", else the only array of integers. */
+		if (v->slots_named)
+			continue;
+		if (!named && nr++)
+			continue;
+		v->slots_named = named;
+		v->slots_member = i;
+		v->slot_size = esize;
+		v->slot_off = bit / 8;
+		v->nr_slots = nelems;
+	}
+	if (!v->slots_named && nr != 1) {
+		v->slots_member = -1;
+		return -EINVAL;
+	}
+	v->value_struct = t;
 	return 0;
 }
 
@@ -343,7 +406,7 @@ static void print_table(struct run_view *v, const struct evbpf_map_snapshot *s)
  * bits, whatever the slot's width). */
 static uint64_t hist_count(const struct run_view *v, const void *value, size_t i)
 {
-	const char *p = (const char *)value + i * v->slot_size;
+	const char *p = (const char *)value + v->slot_off + i * v->slot_size;
 	uint64_t sum = 0;
 
 	if (!v->percpu)
@@ -388,6 +451,29 @@ static void print_hist(struct run_view *v, const void *value)
 	}
 }
 
+/* The members of a struct histogram value other than its slots, as
+ * "comm = \"bash\"" lines (per-CPU maps: the first CPU's copy). */
+static void print_labels(struct run_view *v, const void *value)
+{
+	const struct btf_type *t = v->value_struct;
+	size_t value_size = evbpf_map_value_size(v->map);
+
+	if (!t)
+		return;
+	for (uint16_t i = 0; i < evbpf__btf_vlen(t); i++) {
+		const struct btf_member *m = (const struct btf_member *)(t + 1) + i;
+		uint32_t bit = evbpf__btf_member_bit_offset(t, i);
+		int64_t msize = evbpf__btf_resolve_size(v->btf, m->type);
+		const char *name = evbpf__btf_str(v->btf, m->name_off);
+
+		if (i == v->slots_member || bit % 8 || msize <= 0 || bit / 8 > value_size ||
+		    (uint64_t)msize > value_size - bit / 8)
+			continue;
+		fprintf(v->out, "%s = %s\n", name && *name ? name : "?",
+		        decode(v, m->type, (const char *)value + bit / 8, (size_t)msize));
+	}
+}
+
 static void print_hists(struct run_view *v, const struct evbpf_map_snapshot *s)
 {
 	size_t printed = 0;
@@ -410,6 +496,7 @@ static void print_hists(struct run_view *v, const struct evbpf_map_snapshot *s)
 			fprintf(v->out, "key = %s\n",
 			        decode(v, v->key_tid, (const char *)s->keys + i * s->key_size,
 			               s->key_size));
+		print_labels(v, value);
 		print_hist(v, value);
 		printed++;
 		if (v->top && printed >= v->top)
@@ -495,15 +582,14 @@ int run_view_new(const struct evbpf_object *obj, const char *name, bool hist, ui
 		v->value_tid = map->btf_value_type_id;
 	}
 	if (hist) {
-		v->slot_size = v->value_tid ? hist_slot_size(v->btf, v->value_tid) : 0;
-		if (!v->slot_size) {
+		if (!v->value_tid || hist_layout(v, evbpf_map_value_size(map))) {
 			snprintf(msg, msg_size,
-			         "%s %s: the value is not an array of u32 or u64 slots (by its BTF)",
+			         "%s %s: the value is neither an array of u32 or u64 slots nor a "
+			         "struct with one (a member 'slots') (by its BTF)",
 			         what, name);
 			err = -EINVAL;
 			goto err;
 		}
-		v->nr_slots = evbpf_map_value_size(map) / v->slot_size;
 		if (v->nr_slots > HIST_MAX_SLOTS)
 			v->nr_slots = HIST_MAX_SLOTS;
 	} else {
