@@ -606,6 +606,9 @@ out:
 	return answer;
 }
 
+static int try_btf_attach(uint32_t attach_type, int btf_id, const char *what, char *why,
+			  size_t len);
+
 /*
  * fentry on a function every kernel with BPF test runs has, attached and
  * detached at once. EPERM here (we could create maps, so this is not a
@@ -615,9 +618,7 @@ static int probe_trampoline(char *why, size_t len)
 {
 	static const char *const targets[] = {"bpf_fentry_test1", "ksys_read"};
 	const struct evbpf_btf *vmlinux;
-	union bpf_attr attr;
-	char log[1024];
-	int id = -ENOENT, prog, link;
+	int id = -ENOENT;
 
 	if (evbpf__vmlinux_btf(&vmlinux) < 0) {
 		snprintf(why, len, "no kernel BTF to find an fentry target in");
@@ -629,34 +630,7 @@ static int probe_trampoline(char *why, size_t len)
 		snprintf(why, len, "no fentry target function in the kernel's BTF");
 		return 0;
 	}
-	memset(&attr, 0, sizeof(attr));
-	memset(log, 0, sizeof(log));
-	attr.prog_type = BPF_PROG_TYPE_TRACING;
-	attr.expected_attach_type = BPF_TRACE_FENTRY;
-	attr.attach_btf_id = (uint32_t)id;
-	attr.insns = (uint64_t)(uintptr_t)ret0;
-	attr.insn_cnt = EVBPF_ARRAY_SIZE(ret0);
-	attr.license = (uint64_t)(uintptr_t) "GPL";
-	attr.log_buf = (uint64_t)(uintptr_t)log;
-	attr.log_size = sizeof(log);
-	attr.log_level = 1;
-	prog = evbpf__bpf(BPF_PROG_LOAD, &attr, sizeof(attr));
-	if (prog < 0) {
-		snprintf(why, len, "fentry program refused: %s", evbpf_strerror(prog));
-		return prog == -EPERM || prog == -EINVAL || prog == -ENOTSUPP_KERNEL ||
-		       prog == -EOPNOTSUPP ? 0 : prog;
-	}
-	memset(&attr, 0, sizeof(attr));
-	attr.raw_tracepoint.prog_fd = (uint32_t)prog;
-	link = evbpf__bpf(BPF_RAW_TRACEPOINT_OPEN, &attr, sizeof(attr));
-	close(prog);
-	if (link >= 0) {
-		close(link);
-		return 1;
-	}
-	snprintf(why, len, "fentry attach refused: %s", evbpf_strerror(link));
-	return link == -EPERM || link == -EINVAL || link == -ENOTSUPP_KERNEL ||
-	       link == -EOPNOTSUPP ? 0 : link;
+	return try_btf_attach(BPF_TRACE_FENTRY, id, "fentry", why, len);
 }
 
 /* ---------------------------------------------------------------- */
