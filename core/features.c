@@ -15,8 +15,12 @@
  *  - Trampolines are attached for real (fentry on a function the kernel
  *    always has, detached at once): kernels with the code can still refuse
  *    it by policy (lockdown, an LSM), and only an attach tells.
- *  - kprobes and uprobes: the perf PMU's directory in sysfs, or tracefs's
- *    kprobe_events / uprobe_events for the legacy interface.
+ *  - kprobes and uprobes are made for real, disabled, and closed again:
+ *    through the perf PMU (perf_event_open), and through tracefs's
+ *    kprobe_events / uprobe_events (an event added and removed), since
+ *    a PMU directory in sysfs or a writable events file does not mean the
+ *    kernel's policy lets a probe be made.
+ *  - tp_btf programs and module BTF likewise: attached, or read.
  *
  * Memory accounting: from 5.11 BPF memory is charged to the memory cgroup;
  * before, to RLIMIT_MEMLOCK. The kernel release that moved it also added
@@ -27,10 +31,14 @@
  * a probe costs a few syscalls and runs once.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/perf_event.h>
 
 #include "internal.h"
 
@@ -309,53 +317,23 @@ static int pmu_exists(const char *pmu, char *why, size_t len)
 	return 0;
 }
 
-static int probe_kprobe_pmu(char *why, size_t len)
-{
-	return pmu_exists("kprobe", why, len);
-}
-
-static int probe_uprobe_pmu(char *why, size_t len)
-{
-	return pmu_exists("uprobe", why, len);
-}
-
-/* The PMU, or else tracefs's legacy NAME_events file. */
-static int probe_probe_events(const char *kind, char *why, size_t len)
-{
-	const char *root = tracefs_root();
-	char path[160];
-
-	if (pmu_exists(kind, why, len))
-		return 1;
-	if (root) {
-		snprintf(path, sizeof(path), "%s/%s_events", root, kind);
-		if (access(path, W_OK) == 0)
-			return 1;
-	}
-	if (!root)
-		snprintf(why, len, "no %s PMU, and tracefs is not mounted to look for "
-			 "%s_events (mount -t tracefs nodev /sys/kernel/tracing)", kind, kind);
-	else
-		snprintf(why, len, "no %s PMU and no %s/%s_events (kernel built without %s)",
-			 kind, root, kind,
-			 !strcmp(kind, "kprobe") ? "CONFIG_KPROBE_EVENTS" : "CONFIG_UPROBE_EVENTS");
-	return 0;
-}
-
-static int probe_kprobe(char *why, size_t len)
-{
-	return probe_probe_events("kprobe", why, len);
-}
-
-static int probe_uprobe(char *why, size_t len)
-{
-	return probe_probe_events("uprobe", why, len);
-}
-
 static const struct bpf_insn ret0[] = {
 	{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
 	{.code = BPF_JMP | BPF_EXIT},
 };
+
+/* Kernel functions to probe, in order: one of them is in every kernel
+ * configuration we support (the first needs CONFIG_NET). */
+static const char *const kprobe_targets[] = {"bpf_fentry_test1", "vfs_read", "do_nanosleep"};
+
+/* Refusals that mean "absent for us": the facility is there in the
+ * kernel's code but this kernel or its policy will not let us use it. */
+static bool refused(int err)
+{
+	return err == -EPERM || err == -EACCES || err == -EINVAL || err == -EOPNOTSUPP ||
+	       err == -ENOTSUPP_KERNEL || err == -ENOSYS;
+}
+
 
 /*
  * Load a "return 0" program of prog_type/attach_type and call
@@ -400,19 +378,39 @@ static int probe_perf_link(char *why, size_t len)
 			"perf event links (Linux 5.15+)", why, len);
 }
 
-static int probe_kprobe_multi(char *why, size_t len)
+/* A kprobe_multi link on a real function, destroyed at once: the kernel
+ * knowing the link type (the probe below) is not the same as it letting
+ * us attach (fprobe needs ftrace on the function; policies may refuse). */
+static int attach_kprobe_multi_for_real(char *why, size_t len)
 {
-	/* The symbol list points at one name that no kernel has. */
-	static const char *const syms[] = {"evbpf_no_such_function"};
-	union bpf_attr extra;
-	uint32_t *words = (uint32_t *)&extra.link_create;
+	char log[1024];
+	int prog, fd = -ESRCH;
 
-	memset(&extra, 0, sizeof(extra));
-	/* link_create.kprobe_multi: flags, cnt, syms, addrs, cookies (at 16) */
-	words[5] = 1;
-	memcpy(&words[6], &(uint64_t){(uint64_t)(uintptr_t)syms}, sizeof(uint64_t));
-	return try_link(BPF_PROG_TYPE_KPROBE, ATTACH_KPROBE_MULTI, 0, &extra, -ESRCH,
-			"kprobe_multi links (Linux 5.18+, CONFIG_FPROBE)", why, len);
+	prog = evbpf__probe_load(BPF_PROG_TYPE_KPROBE, ATTACH_KPROBE_MULTI, ret0,
+				 EVBPF_ARRAY_SIZE(ret0), log, sizeof(log));
+	if (prog < 0) {
+		snprintf(why, len, "kprobe_multi program refused: %s", evbpf_strerror(prog));
+		return prog == -EPERM || prog == -EINVAL ? 0 : prog;
+	}
+	for (size_t i = 0; i < EVBPF_ARRAY_SIZE(kprobe_targets) && (fd == -ESRCH || fd == -ENOENT);
+	     i++) {
+		const char *syms[1] = {kprobe_targets[i]};
+		union bpf_attr extra;
+		uint32_t *words = (uint32_t *)&extra.link_create;
+
+		memset(&extra, 0, sizeof(extra));
+		words[5] = 1; /* kprobe_multi.cnt */
+		memcpy(&words[6], &(uint64_t){(uint64_t)(uintptr_t)syms}, sizeof(uint64_t));
+		fd = evbpf__link_create(prog, 0, ATTACH_KPROBE_MULTI, 0, &extra);
+	}
+	close(prog);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	snprintf(why, len, "a kprobe_multi link on a kernel function was refused: %s",
+		 evbpf_strerror(fd));
+	return fd == -ESRCH || fd == -ENOENT || refused(fd) ? 0 : fd;
 }
 
 /* A kprobe_multi link naming one function no kernel has: ESRCH once the
@@ -608,6 +606,9 @@ out:
 	return answer;
 }
 
+static int try_btf_attach(uint32_t attach_type, int btf_id, const char *what, char *why,
+			  size_t len);
+
 /*
  * fentry on a function every kernel with BPF test runs has, attached and
  * detached at once. EPERM here (we could create maps, so this is not a
@@ -617,9 +618,7 @@ static int probe_trampoline(char *why, size_t len)
 {
 	static const char *const targets[] = {"bpf_fentry_test1", "ksys_read"};
 	const struct evbpf_btf *vmlinux;
-	union bpf_attr attr;
-	char log[1024];
-	int id = -ENOENT, prog, link;
+	int id = -ENOENT;
 
 	if (evbpf__vmlinux_btf(&vmlinux) < 0) {
 		snprintf(why, len, "no kernel BTF to find an fentry target in");
@@ -631,11 +630,195 @@ static int probe_trampoline(char *why, size_t len)
 		snprintf(why, len, "no fentry target function in the kernel's BTF");
 		return 0;
 	}
+	return try_btf_attach(BPF_TRACE_FENTRY, id, "fentry", why, len);
+}
+
+/* ---------------------------------------------------------------- */
+/* Attach facilities tried for real (issue 16: evbpf probe)           */
+/* ---------------------------------------------------------------- */
+
+/*
+ * A directory under sysfs says a PMU was built in, not that a probe can
+ * be made through it (lockdown, a perf_event_paranoid policy or an LSM
+ * may still refuse). So a probe is made: perf_event_open() of a disabled
+ * event on the PMU, closed at once. For kprobes the target is a kernel
+ * function every configuration we support has; for uprobes it is a
+ * memfd of a few nops that no process maps, so the kernel registers the
+ * uprobe and installs nothing anywhere.
+ */
+
+/* A sealed-from-the-world file to put uprobes on: an unlinked memfd.
+ * Returns its fd (the caller closes it) and its path in path. */
+static int nop_file(char *path, size_t len)
+{
+	static const uint8_t nops[16] = {0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90,
+					 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90};
+	int fd = (int)syscall(SYS_memfd_create, "evbpf-probe", 1u /* MFD_CLOEXEC */);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, nops, sizeof(nops)) != (ssize_t)sizeof(nops)) {
+		close(fd);
+		return -EIO;
+	}
+	snprintf(path, len, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+static int open_pmu_probe(int type, const char *target, uint64_t offset)
+{
+	struct perf_event_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = (uint32_t)type;
+	attr.config1 = (uint64_t)(uintptr_t)target; /* kprobe_func, uprobe_path */
+	attr.config2 = offset;                      /* probe_offset */
+	attr.sample_period = 1;
+	attr.disabled = 1;
+	return evbpf__perf_event_open(&attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static int probe_kprobe_pmu(char *why, size_t len)
+{
+	int type, fd = -ENOENT;
+
+	if (!pmu_exists("kprobe", why, len))
+		return 0;
+	type = evbpf__pmu_type(NULL, "kprobe");
+	if (type < 0) {
+		snprintf(why, len, "kprobe PMU: %s", evbpf_errmsg());
+		return 0;
+	}
+	for (size_t i = 0; i < EVBPF_ARRAY_SIZE(kprobe_targets) && fd == -ENOENT; i++)
+		fd = open_pmu_probe(type, kprobe_targets[i], 0);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	snprintf(why, len, "a kprobe through the kprobe PMU was refused: %s", evbpf_strerror(fd));
+	return refused(fd) || fd == -ENOENT ? 0 : fd;
+}
+
+static int probe_uprobe_pmu(char *why, size_t len)
+{
+	char path[64];
+	int type, file, fd;
+
+	if (!pmu_exists("uprobe", why, len))
+		return 0;
+	type = evbpf__pmu_type(NULL, "uprobe");
+	if (type < 0) {
+		snprintf(why, len, "uprobe PMU: %s", evbpf_errmsg());
+		return 0;
+	}
+	file = nop_file(path, sizeof(path));
+	if (file < 0)
+		return file;
+	fd = open_pmu_probe(type, path, 0);
+	close(file);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	snprintf(why, len, "a uprobe through the uprobe PMU was refused: %s", evbpf_strerror(fd));
+	return refused(fd) ? 0 : fd;
+}
+
+/* tracefs: add a probe event, then remove it. */
+static int try_legacy(bool uprobe, char *why, size_t len)
+{
+	const char *events = uprobe ? "uprobe_events" : "kprobe_events";
+	struct evbpf_tracefs_probe tp;
+	char location[96];
+	int file = -1, id = -ENOENT;
+
+	if (!evbpf__tracefs_root_with(events)) {
+		snprintf(why, len, "no %s in tracefs: %s", events,
+			 tracefs_root() ? (uprobe ? "kernel built without CONFIG_UPROBE_EVENTS"
+						  : "kernel built without CONFIG_KPROBE_EVENTS")
+					: "tracefs is not mounted (mount -t tracefs nodev "
+					  "/sys/kernel/tracing)");
+		return 0;
+	}
+	if (uprobe) {
+		char path[64];
+
+		file = nop_file(path, sizeof(path));
+		if (file < 0)
+			return file;
+		snprintf(location, sizeof(location), "%s:0x0", path);
+		id = evbpf__tracefs_probe_add(&tp, true, false, location, "probe");
+	} else {
+		for (size_t i = 0; i < EVBPF_ARRAY_SIZE(kprobe_targets) && id < 0; i++) {
+			snprintf(location, sizeof(location), "%s", kprobe_targets[i]);
+			id = evbpf__tracefs_probe_add(&tp, false, false, location, "probe");
+			if (id == -EPERM || id == -EACCES)
+				break;
+		}
+	}
+	if (file >= 0)
+		close(file);
+	if (id >= 0) {
+		evbpf__tracefs_probe_remove(&tp);
+		return 1;
+	}
+	snprintf(why, len, "adding a probe event to %s failed: %s", events, evbpf_strerror(id));
+	return refused(id) || id == -ENOENT || id == -EOPNOTSUPP ? 0 : id;
+}
+
+static int probe_kprobe_legacy(char *why, size_t len)
+{
+	return try_legacy(false, why, len);
+}
+
+static int probe_uprobe_legacy(char *why, size_t len)
+{
+	return try_legacy(true, why, len);
+}
+
+/* Either way of making the probe works. The two probes are called
+ * directly: the cache's lock is held while a probe runs. */
+static int probe_either(int (*pmu)(char *, size_t), int (*legacy)(char *, size_t),
+			const char *kind, char *why, size_t len)
+{
+	char first[200] = "", second[200] = "";
+	int a = pmu(first, sizeof(first)), b;
+
+	if (a == 1)
+		return 1;
+	b = legacy(second, sizeof(second));
+	if (b == 1)
+		return 1;
+	snprintf(why, len, "no %s through the PMU (%s) nor tracefs (%s)", kind,
+		 a < 0 ? evbpf_strerror(a) : first, b < 0 ? evbpf_strerror(b) : second);
+	return a < 0 ? a : b < 0 ? b : 0;
+}
+
+static int probe_kprobe(char *why, size_t len)
+{
+	return probe_either(probe_kprobe_pmu, probe_kprobe_legacy, "kprobes", why, len);
+}
+
+static int probe_uprobe(char *why, size_t len)
+{
+	return probe_either(probe_uprobe_pmu, probe_uprobe_legacy, "uprobes", why, len);
+}
+
+/* A "return 0" BTF-typed program of type/attach_type on BTF id btf_id,
+ * attached with BPF_RAW_TRACEPOINT_OPEN and detached at once. */
+static int try_btf_attach(uint32_t attach_type, int btf_id, const char *what, char *why,
+			  size_t len)
+{
+	union bpf_attr attr;
+	char log[1024];
+	int prog, link;
+
 	memset(&attr, 0, sizeof(attr));
 	memset(log, 0, sizeof(log));
 	attr.prog_type = BPF_PROG_TYPE_TRACING;
-	attr.expected_attach_type = BPF_TRACE_FENTRY;
-	attr.attach_btf_id = (uint32_t)id;
+	attr.expected_attach_type = attach_type;
+	attr.attach_btf_id = (uint32_t)btf_id;
 	attr.insns = (uint64_t)(uintptr_t)ret0;
 	attr.insn_cnt = EVBPF_ARRAY_SIZE(ret0);
 	attr.license = (uint64_t)(uintptr_t) "GPL";
@@ -644,9 +827,8 @@ static int probe_trampoline(char *why, size_t len)
 	attr.log_level = 1;
 	prog = evbpf__bpf(BPF_PROG_LOAD, &attr, sizeof(attr));
 	if (prog < 0) {
-		snprintf(why, len, "fentry program refused: %s", evbpf_strerror(prog));
-		return prog == -EPERM || prog == -EINVAL || prog == -ENOTSUPP_KERNEL ||
-		       prog == -EOPNOTSUPP ? 0 : prog;
+		snprintf(why, len, "%s program refused: %s", what, evbpf_strerror(prog));
+		return refused(prog) ? 0 : prog;
 	}
 	memset(&attr, 0, sizeof(attr));
 	attr.raw_tracepoint.prog_fd = (uint32_t)prog;
@@ -656,9 +838,84 @@ static int probe_trampoline(char *why, size_t len)
 		close(link);
 		return 1;
 	}
-	snprintf(why, len, "fentry attach refused: %s", evbpf_strerror(link));
-	return link == -EPERM || link == -EINVAL || link == -ENOTSUPP_KERNEL ||
-	       link == -EOPNOTSUPP ? 0 : link;
+	snprintf(why, len, "%s attach refused: %s", what, evbpf_strerror(link));
+	return refused(link) ? 0 : link;
+}
+
+/* tp_btf on sys_enter (every kernel with raw tracepoints has it). */
+static int probe_tp_btf(char *why, size_t len)
+{
+	const struct evbpf_btf *vmlinux;
+	int id;
+
+	if (evbpf__vmlinux_btf(&vmlinux) < 0) {
+		snprintf(why, len, "no kernel BTF to find the tracepoint's type in");
+		return 0;
+	}
+	id = evbpf__btf_find(vmlinux, "btf_trace_sys_enter", BTF_KIND_TYPEDEF);
+	if (id < 0) {
+		snprintf(why, len, "the kernel's BTF has no btf_trace_sys_enter (Linux 5.5+)");
+		return 0;
+	}
+	return try_btf_attach(BPF_TRACE_RAW_TP, id, "tp_btf", why, len);
+}
+
+/* The BTF of a loaded module, read through bpf() as attaching to a
+ * module's function needs (name and kernel_btf in bpf_btf_info, 5.11). */
+static int probe_module_btf(char *why, size_t len)
+{
+	uint32_t id = 0;
+
+	for (;;) {
+		struct bpf_btf_info info;
+		union bpf_attr attr;
+		char name[64] = "";
+		uint32_t info_len = sizeof(info);
+		int fd, err;
+
+		memset(&attr, 0, sizeof(attr));
+		attr.start_id = id;
+		err = evbpf__bpf(BPF_BTF_GET_NEXT_ID, &attr, sizeof(attr));
+		if (err == -ENOENT)
+			break;
+		if (err)
+			return err;
+		id = attr.next_id;
+		memset(&attr, 0, sizeof(attr));
+		attr.btf_id = id;
+		fd = evbpf__bpf(BPF_BTF_GET_FD_BY_ID, &attr, sizeof(attr));
+		if (fd == -ENOENT)
+			continue;
+		if (fd < 0)
+			return fd;
+		memset(&info, 0, sizeof(info));
+		info.name = (uint64_t)(uintptr_t)name;
+		info.name_len = sizeof(name);
+		err = evbpf__bpf_obj_info(fd, &info, &info_len);
+		close(fd);
+		if (err == -E2BIG) {
+			/* Fields past the kernel's bpf_btf_info (name,
+			 * kernel_btf) are refused, not ignored. */
+			snprintf(why, len, "the kernel does not tell whose BTF an object is "
+				 "(no module BTF before Linux 5.11)");
+			return 0;
+		}
+		if (err)
+			return err;
+		if (info.kernel_btf && name[0] && strcmp(name, "vmlinux"))
+			return 1;
+	}
+	snprintf(why, len, "no loaded module has BTF (kernel built without "
+		 "CONFIG_DEBUG_INFO_BTF_MODULES, before Linux 5.11, or no module loaded)");
+	return 0;
+}
+
+static int probe_kprobe_multi(char *why, size_t len)
+{
+	int known = try_kprobe_multi(ATTACH_KPROBE_MULTI,
+				     "kprobe_multi links (Linux 5.18+, CONFIG_FPROBE)", why, len);
+
+	return known == 1 ? attach_kprobe_multi_for_real(why, len) : known;
 }
 
 /* ---------------------------------------------------------------- */
@@ -762,11 +1019,15 @@ static const struct feature_def features[EVBPF_FEATURE__COUNT] = {
 	[EVBPF_FEATURE_UPROBE_SESSION] = {"uprobe_session", probe_uprobe_session},
 	[EVBPF_FEATURE_MAP_BATCH] = {"map_batch", probe_map_batch},
 	[EVBPF_FEATURE_ENABLE_STATS] = {"enable_stats", probe_enable_stats},
+	[EVBPF_FEATURE_KPROBE_LEGACY] = {"kprobe_legacy", probe_kprobe_legacy},
+	[EVBPF_FEATURE_UPROBE_LEGACY] = {"uprobe_legacy", probe_uprobe_legacy},
+	[EVBPF_FEATURE_TP_BTF] = {"tp_btf", probe_tp_btf},
+	[EVBPF_FEATURE_MODULE_BTF] = {"module_btf", probe_module_btf},
 };
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static signed char cache[EVBPF_FEATURE__COUNT]; /* 0 unknown, else answer + 2 */
-static char reasons[EVBPF_FEATURE__COUNT][160];
+static char reasons[EVBPF_FEATURE__COUNT][320];
 
 EVBPF_API const char *evbpf_feature_name(enum evbpf_feature feature)
 {

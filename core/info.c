@@ -555,3 +555,33 @@ EVBPF_API void evbpf_program_free(struct evbpf_program *prog)
 	free(prog->log);
 	free(prog);
 }
+
+/* ------------------------------------------ info by id (evbpf top, #16) */
+
+/*
+ * A program's info straight from its id: the fd BPF_PROG_GET_FD_BY_ID
+ * hands out lives only for the read. Monitors such as `evbpf top` read
+ * every program on every refresh, and a program may be unloaded between
+ * the id walk and this call: that is -ENOENT, which callers skip.
+ */
+EVBPF_API int evbpf_prog_info_by_id(uint32_t id, struct evbpf_prog_info *info)
+{
+	char msg[512];
+	union bpf_attr attr;
+	int fd, err;
+
+	if (!info || info->sz < sizeof(size_t))
+		return evbpf__err(-EINVAL, "prog info of id %u: info->sz is not set", id);
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_id = id;
+	fd = evbpf__bpf(BPF_PROG_GET_FD_BY_ID, &attr, sizeof(attr));
+	if (fd < 0)
+		return evbpf__err(fd, "prog info of id %u: %s%s", id, evbpf_strerror(fd),
+		                  fd == -ENOENT ? " (no program has that id)"
+		                                : evbpf__perm_hint(fd));
+	err = evbpf_prog_info_by_fd(fd, info);
+	close(fd);
+	if (err)
+		return evbpf__err(err, "prog id %u: %s", id, errmsg_copy(msg, sizeof(msg)));
+	return 0;
+}

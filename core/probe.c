@@ -59,7 +59,11 @@ static uint32_t probe_attach_type(uint32_t prog_type)
 	case BPF_PROG_TYPE_SK_LOOKUP:
 		return BPF_SK_LOOKUP;
 	case BPF_PROG_TYPE_TRACING:
-		return BPF_TRACE_FENTRY;
+		/* tp_btf rather than fentry: some kernels refuse fentry by
+		 * policy (EPERM) while tracing programs load fine as tp_btf;
+		 * whether trampolines attach is EVBPF_FEATURE_TRAMPOLINE's
+		 * question. */
+		return BPF_TRACE_RAW_TP;
 	case BPF_PROG_TYPE_LSM:
 		return BPF_LSM_MAC;
 	case EVBPF_BPF_PROG_TYPE_NETFILTER:

@@ -10,7 +10,7 @@
 #                                run the concurrency stress and async tests
 #   scripts/dev.sh fuzz [S]      build the libFuzzer targets (clang) and run
 #                                each for S seconds (default 20; fuzz/run.sh)
-#   scripts/dev.sh matrix [K...] build, then run the kernel and async suites
+#   scripts/dev.sh matrix [K...] build, then run the kernel, async and tool suites
 #                                on the host and under each Debian kernel
 #                                (scripts/vm.sh: 5.10 6.1 6.12), and print
 #                                one table kernel x suite; K is "host" or a
@@ -145,7 +145,7 @@ valgrind_tests() {
 	fi
 }
 
-# One kernel's run of the kernel and async suites: ctest's output, then the
+# One kernel's run of the kernel, async and tool suites: ctest's output, then the
 # skip log (one "SUITE CASE: reason" line per skipped case) after a marker.
 matrix_run_one() {
 	local k=$1 script=$BUILT_DIR/matrix/run.sh
@@ -154,7 +154,7 @@ matrix_run_one() {
 		export EVBPF_TEST_SKIP_LOG=/tmp/evbpf-skips.\$\$
 		: >"\$EVBPF_TEST_SKIP_LOG"
 		echo "=release= \$(uname -r)"
-		ctest --test-dir '$BUILT_DIR' -L 'kernel|async' -j2 --timeout 300 --output-on-failure
+		ctest --test-dir '$BUILT_DIR' -L 'kernel|async|tool' -j2 --timeout 300 --output-on-failure
 		rc=\$?
 		echo =skips=
 		cat "\$EVBPF_TEST_SKIP_LOG"

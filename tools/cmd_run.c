@@ -16,8 +16,16 @@
  * one warning per map on stderr. "truncated" marks a record shorter than
  * its type, "extra" the hex of bytes past it.
  *
- * stdout is only JSON lines; lost records and errors go to stderr, errors as
- * one line each ("evbpf: run: ...") with exit status 1.
+ * With -T/--timestamp each line starts with "ts", the wall-clock time the
+ * record was read, in ISO 8601 with microseconds and the UTC offset.
+ *
+ * On a terminal (or with --table) records print as a table instead
+ * (run_table.h): a header, then one aligned row per record with a TIME
+ * column. --json forces JSON lines on a terminal.
+ *
+ * stdout is only records (and --map/--hist views); lost records and errors
+ * go to stderr, errors as one line each ("evbpf: run: ...") with exit
+ * status 1.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +42,7 @@
 #include "record_type.h"
 #include "run.h"
 #include "run_loop.h"
+#include "run_table.h"
 #include "run_view.h"
 #include "tool.h"
 
@@ -88,6 +97,10 @@ struct run_opts {
 	double interval; /* --interval S: seconds between tables */
 	uint32_t top;    /* --top N: 0 all */
 	bool verbose;
+	/* Output format: --json, --table, -T/--timestamp. */
+	bool json;
+	bool table;
+	bool timestamp;
 };
 
 struct run {
@@ -109,6 +122,7 @@ struct run {
 	bool done;
 	int write_errno; /* stdout failed: why */
 	struct jbuf line;
+	struct run_table *table; /* records as a table (a terminal, --table) */
 };
 
 static void run_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -221,16 +235,24 @@ static void stop_run(struct run *r)
 	r->lops->stop(r->loop);
 }
 
-static int emit_record(struct run_map *m, int cpu, const void *data, size_t size)
+/* The record as one JSON line. */
+static void format_json(struct run_map *m, int cpu, const void *data, size_t size,
+                        const struct timespec *now)
 {
 	struct run *r = m->run;
 	struct jbuf *b = &r->line;
 	uint32_t type_id;
 
-	if (r->opts.count && r->records >= r->opts.count)
-		return -ECANCELED;
-	jbuf_reset(b);
-	jbuf_puts(b, "{\"map\":");
+	jbuf_putc(b, '{');
+	if (r->opts.timestamp) {
+		char ts[64];
+
+		run_format_iso8601(now, ts, sizeof(ts));
+		jbuf_puts(b, "\"ts\":");
+		jbuf_str(b, ts, strlen(ts), false);
+		jbuf_putc(b, ',');
+	}
+	jbuf_puts(b, "\"map\":");
 	jbuf_str(b, m->name, strlen(m->name), false);
 	if (m->perf)
 		jbuf_printf(b, ",\"cpu\":%d", cpu);
@@ -268,6 +290,26 @@ static int emit_record(struct run_map *m, int cpu, const void *data, size_t size
 		jbuf_hex(b, data, size);
 	}
 	jbuf_puts(b, "}\n");
+}
+
+static int emit_record(struct run_map *m, int cpu, const void *data, size_t size)
+{
+	struct run *r = m->run;
+	struct jbuf *b = &r->line;
+	struct timespec now = {0};
+
+	if (r->opts.count && r->records >= r->opts.count)
+		return -ECANCELED;
+	jbuf_reset(b);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (r->table) {
+		uint32_t type_id = r->btf ? record_type(m, size) : 0;
+
+		if (run_table_row(r->table, b, m->name, r->btf, type_id, data, size, &now))
+			b->oom = true;
+	} else {
+		format_json(m, cpu, data, size, &now);
+	}
 	if (b->oom) {
 		run_fail("map '%s': out of memory formatting a %zu-byte record", m->name, size);
 		stop_run(r);
@@ -329,10 +371,12 @@ static const char run_help[] =
 	"                        [--set NAME=VALUE]... [--type MAP=TYPE]...\n"
 	"                        [--iface IFNAME] [--cgroup PATH] [--prog NAME]...\n"
 	"                        [--skip NAME]... [--max-entries MAP=N]... [--strict]\n"
-	"                        [--map NAME]... [--hist NAME]... [--interval S] [--top N] [-v]\n"
+	"                        [--map NAME]... [--hist NAME]... [--interval S] [--top N]\n"
+	"                        [--json | --table] [-T] [-v]\n"
 	"\n"
 	"Load FILE.o, attach every program by its section name and print every\n"
-	"ring buffer and perf event array record as a JSON line on stdout.\n"
+	"ring buffer and perf event array record on stdout: as a table when stdout\n"
+	"is a terminal, else as JSON lines.\n"
 	"\n"
 	"  --backend uv|ev   event loop (default: uv when built in)\n"
 	"  --duration S      stop after S seconds\n"
@@ -348,8 +392,17 @@ static const char run_help[] =
 	"                    largest value first, keys and values decoded by BTF\n"
 	"  --hist NAME       print map NAME's log2 histograms (values of u32/u64\n"
 	"                    slots, one per key) every interval\n"
+	"                    (per-CPU maps: integer values and slots are summed over\n"
+	"                    the possible CPUs; other values show one per CPU)\n"
 	"  --interval S      seconds between tables and histograms (default 1)\n"
 	"  --top N           only the first N rows, or N histograms\n"
+	"  --json            records as JSON lines (the default when stdout is not a\n"
+	"                    terminal)\n"
+	"  --table           records as a table (the default on a terminal): a header,\n"
+	"                    then one aligned row per record with its time (TIME,\n"
+	"                    HH:MM:SS), nested fields as a.b, hex when undecoded\n"
+	"  -T, --timestamp   JSON lines start with \"ts\", the wall-clock time the\n"
+	"                    record was read (ISO 8601, microseconds, UTC offset)\n"
 	"  --iface IFNAME    where to attach XDP and tc programs\n"
 	"  --cgroup PATH     where to attach cgroup programs\n"
 	"  --prog NAME       load and attach only program NAME (repeatable)\n"
@@ -406,6 +459,21 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		}
 		if (!strcmp(a, "--strict")) {
 			o->strict = true;
+			continue;
+		}
+		if (!strcmp(a, "--json") || !strcmp(a, "--table")) {
+			bool *mine = a[2] == 'j' ? &o->json : &o->table;
+			bool other = a[2] == 'j' ? o->table : o->json;
+
+			if (other) {
+				run_fail("--json and --table: give one of them (see evbpf help run)");
+				return -1;
+			}
+			*mine = true;
+			continue;
+		}
+		if (!strcmp(a, "-T") || !strcmp(a, "--timestamp")) {
+			o->timestamp = true;
 			continue;
 		}
 		if (a[0] != '-') {
@@ -924,6 +992,7 @@ static void teardown(struct run *r, bool drain)
 	free(r->maps);
 	free_opts(&r->opts);
 	jbuf_free(&r->line);
+	run_table_free(r->table);
 }
 
 static int run_cmd(int argc, char **argv)
@@ -996,6 +1065,13 @@ static int run_cmd(int argc, char **argv)
 	}
 	if (make_views(&r))
 		goto out;
+	if (r.opts.table || (!r.opts.json && isatty(STDOUT_FILENO))) {
+		r.table = run_table_new(r.nr_maps > 1);
+		if (!r.table) {
+			run_fail("out of memory");
+			goto out;
+		}
+	}
 	if (r.opts.duration > 0) {
 		duration_ms = (uint64_t)(r.opts.duration * 1000.0 + 0.5);
 		if (!duration_ms)
@@ -1038,8 +1114,8 @@ out:
 
 const struct tool_cmd tool_cmd_run = {
     .name = "run",
-    .usage = "run FILE.o [OPTIONS]      attach, stream ring/perf buffer records as JSON "
-             "(run --help)",
+    .usage = "run FILE.o [OPTIONS]      attach, stream ring/perf buffer records as a table "
+             "or JSON (run --help)",
     .help = run_help,
     .run = run_cmd,
 };

@@ -609,7 +609,7 @@ static void list_cands(const struct cand *cands, size_t n, char *buf, size_t siz
 		    (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", cands[i].name);
 }
 
-static int resolve(struct record_finder *f, const struct cand *c, uint32_t *idp)
+static int cand_type_id(struct record_finder *f, const struct cand *c, uint32_t *idp)
 {
 	if (c->is_btf) {
 		*idp = c->id;
@@ -655,7 +655,7 @@ int record_finder_find(struct record_finder *f, const struct evbpf_map *map,
 			site_cands_dwarf(f, s, perf, cands, &n);
 	}
 	if (n == 1) {
-		err = resolve(f, &cands[0], &out->type_id);
+		err = cand_type_id(f, &cands[0], &out->type_id);
 		if (err) {
 			out->status = RECORD_TYPE_NOT_FOUND;
 			snprintf(out->detail, sizeof(out->detail), "%s cannot be converted: %s",

@@ -118,10 +118,10 @@ enum evbpf_feature {
 	EVBPF_FEATURE_ATOMICS,         /* BPF_ATOMIC with BPF_FETCH, xchg, cmpxchg (5.12) */
 	EVBPF_FEATURE_BPF_COOKIE,      /* bpf_get_attach_cookie() (5.15) */
 	EVBPF_FEATURE_TRACEFS,         /* tracefs mounted (or mountable) */
-	EVBPF_FEATURE_KPROBE,          /* kprobes: the kprobe PMU or tracefs kprobe_events */
-	EVBPF_FEATURE_KPROBE_PMU,      /* /sys/bus/event_source/devices/kprobe (4.17) */
-	EVBPF_FEATURE_UPROBE,          /* uprobes: the uprobe PMU or tracefs uprobe_events */
-	EVBPF_FEATURE_UPROBE_PMU,      /* /sys/bus/event_source/devices/uprobe (4.17) */
+	EVBPF_FEATURE_KPROBE,          /* kprobes: through the kprobe PMU or tracefs kprobe_events */
+	EVBPF_FEATURE_KPROBE_PMU,      /* a kprobe through /sys/bus/event_source/devices/kprobe (4.17) */
+	EVBPF_FEATURE_UPROBE,          /* uprobes: through the uprobe PMU or tracefs uprobe_events */
+	EVBPF_FEATURE_UPROBE_PMU,      /* a uprobe through /sys/bus/event_source/devices/uprobe (4.17) */
 	EVBPF_FEATURE_PERF_LINK,       /* BPF_LINK_CREATE on a perf event (5.15) */
 	EVBPF_FEATURE_TRAMPOLINE,      /* fentry/fexit attach (x86 5.5; refused under some policies) */
 	EVBPF_FEATURE_KPROBE_MULTI,    /* BPF_TRACE_KPROBE_MULTI links (5.18, CONFIG_FPROBE) */
@@ -137,6 +137,14 @@ enum evbpf_feature {
 	EVBPF_FEATURE_UPROBE_SESSION,  /* BPF_TRACE_UPROBE_SESSION links (6.13) */
 	EVBPF_FEATURE_MAP_BATCH,       /* BPF_MAP_{LOOKUP,UPDATE,DELETE}_BATCH commands (5.6) */
 	EVBPF_FEATURE_ENABLE_STATS,    /* BPF_ENABLE_STATS: run_time_ns and run_cnt (5.8) */
+	/* Attach facilities tried for real (issue 16, `evbpf probe`). KPROBE_PMU
+	 * and UPROBE_PMU make a (disabled) probe through the PMU rather than
+	 * only finding its sysfs directory; KPROBE and UPROBE are "PMU or
+	 * tracefs". */
+	EVBPF_FEATURE_KPROBE_LEGACY,   /* tracefs kprobe_events: an event added and removed */
+	EVBPF_FEATURE_UPROBE_LEGACY,   /* tracefs uprobe_events: an event added and removed */
+	EVBPF_FEATURE_TP_BTF,          /* tp_btf programs load and attach (5.5) */
+	EVBPF_FEATURE_MODULE_BTF,      /* kernel modules' BTF through bpf() (5.11, CONFIG_DEBUG_INFO_BTF_MODULES) */
 	EVBPF_FEATURE__COUNT
 };
 EVBPF_API int evbpf_probe_feature(enum evbpf_feature feature);
@@ -1180,6 +1188,19 @@ EVBPF_API void evbpf_program_free(struct evbpf_program *prog);
  * counting costs a little on every program run. Needs CAP_SYS_ADMIN.
  */
 EVBPF_API int evbpf_enable_stats(uint32_t type, int *fdp);
+
+/* ---- Monitoring loaded programs (issue 16, `evbpf top`) ---- */
+
+/*
+ * Info of the loaded program with this id (from evbpf_prog_next_id()),
+ * without keeping anything open: the fd the kernel hands out for the id
+ * is closed before returning. -ENOENT when no program has the id (it was
+ * unloaded since the id was listed: a monitor skips it), -EPERM without
+ * CAP_SYS_ADMIN. Sampling run_time_ns and run_cnt of every program this
+ * way twice, some time apart, gives each program's CPU time and run rate
+ * over that time (statistics must be on: evbpf_enable_stats()).
+ */
+EVBPF_API int evbpf_prog_info_by_id(uint32_t id, struct evbpf_prog_info *info);
 
 #ifdef __cplusplus
 }

@@ -95,7 +95,11 @@ int run_on_sys_enter(__u64 *ctx)
 	bpf_get_current_comm(comm, sizeof(comm));
 	if (!target_comm[0] || !comm_matches(comm))
 		return 0;
-	n = __sync_fetch_and_add(&seq, 1);
+	/* Not n = __sync_fetch_and_add(): using the old value needs
+	 * BPF_FETCH, which 5.10's verifier rejects. The probe's syscalls
+	 * come one at a time, so the read and the add do not race. */
+	n = seq;
+	__sync_fetch_and_add(&seq, 1);
 	e = use_ring ? bpf_ringbuf_reserve(&run_events, sizeof(*e), 0) : 0;
 	if (e) {
 		__builtin_memset(e, 0, sizeof(*e));

@@ -3,8 +3,9 @@
  * Fixture for `evbpf run --map` and `--hist` (tests/examples/evbpf-run.sh):
  * on every exec by a process named target_comm, a count per key in a hash
  * map, and one sample of value `sample` into log2 histograms: bcc-style
- * `struct hist { __u32 slots[N]; }` per key in a hash map, and one array
- * of u64 slots in a one-entry array map.
+ * `struct hist { __u32 slots[N]; char comm[16]; }` per key in a hash map
+ * (runqlat's shape: the comm is a label), and one array of u64 slots in a
+ * one-entry array map.
  */
 #include "evbpf_test.bpf.h"
 
@@ -14,6 +15,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 struct hist {
 	__u32 slots[HIST_SLOTS];
+	char comm[16];
 };
 
 struct hist_key {
@@ -98,6 +100,8 @@ int hist_exec(void *ctx)
 	}
 	if (h && slot < HIST_SLOTS)
 		__sync_fetch_and_add(&h->slots[slot], 1);
+	if (h)
+		bpf_get_current_comm(h->comm, sizeof(h->comm));
 	f = bpf_map_lookup_elem(&flat, &z);
 	if (f && slot < HIST_SLOTS)
 		__sync_fetch_and_add(&f[slot], 1);

@@ -9,7 +9,7 @@ set -uo pipefail
 evbpf=$(realpath "$1")
 fx=$2
 
-cmds="inspect load run probe btf gen"
+cmds="inspect load run probe btf gen top"
 
 # expect_usage NAME REGEX CMD...: exit 2, stdout empty, one stderr line
 # matching REGEX.
@@ -78,6 +78,9 @@ expect_usage load-pin "^evbpf: load: --pin needs a directory" "$evbpf" load a.o 
 expect_usage run-nofile "^evbpf: run: no object file given" "$evbpf" run
 expect_usage run-novalue "^evbpf: run: --count needs a value" "$evbpf" run a.o --count
 expect_usage probe-extra "^evbpf: probe: unexpected argument 'x'" "$evbpf" probe x
+expect_usage top-extra "^evbpf: top: unexpected argument 'x'" "$evbpf" top x
+expect_usage top-sort "^evbpf: top: --sort: 'size' is not" "$evbpf" top --sort size
+expect_usage top-novalue "^evbpf: top: --interval needs a value" "$evbpf" top --interval
 expect_usage btf-noaction "^evbpf: btf: no action given" "$evbpf" btf
 expect_usage btf-badaction "^evbpf: btf: unknown action 'show'" "$evbpf" btf show
 expect_usage btf-o "^evbpf: btf: -o needs a file name" "$evbpf" btf dump -o

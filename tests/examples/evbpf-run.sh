@@ -207,6 +207,8 @@ grep -qE "^[0-9]{2}:[0-9]{2}:[0-9]{2} map 'counts': 2 entries$" "$TMP/counts.out
 bar='|\*{40}\|'
 last_block views hists >"$TMP/hists.out"
 grep -qx 'key = 7' "$TMP/hists.out" || fail "--hist hists: no 'key = 7'"
+# The value's members other than the slots label the histogram.
+grep -qx "comm = \"$probe\"" "$TMP/hists.out" || fail "--hist hists: no 'comm = \"$probe\"' label"
 grep -qE "^ +64 -> 127 +: 3 +$bar$" "$TMP/hists.out" || fail "--hist hists: slot 64 -> 127 is not 3"
 grep -qE '^ +0 -> 1 +: 0 +\| {40}\|$' "$TMP/hists.out" || fail "--hist hists: no empty 0 -> 1 row"
 [ "$(grep -c -- ' -> ' "$TMP/hists.out")" = 7 ] || fail "--hist hists: not 7 slots up to the last used one"
@@ -219,7 +221,7 @@ last_block top counts >"$TMP/top1.out"
 [ "$(grep -c '"tag":"ab"' "$TMP/top1.out")" = 1 ] || fail "--top 1: not one row"
 grep -q '"id":7' "$TMP/top1.out" || fail "--top 1: not the largest"
 # Maps that cannot be shown: one line, exit 1.
-expect_error histnot "--hist counts: the value is not an array of u32 or u64 slots" \
+expect_error histnot "--hist counts: the value is neither an array of u32 or u64 slots nor a struct with one" \
 	"$evbpf" run "$fx/run_hist.bpf.o" --hist counts
 expect_error mapnot "--map nosuch: no map of that name" "$evbpf" run "$fx/run_hist.bpf.o" \
 	--map nosuch

@@ -492,7 +492,7 @@ static void test_kprobe_legacy(void **st)
 	uint64_t seen = 0;
 	int err;
 
-	REQUIRE_FEATURE(EVBPF_FEATURE_KPROBE);
+	REQUIRE_FEATURE(EVBPF_FEATURE_KPROBE_LEGACY);
 	require_tracefs_file("kprobe_events");
 	open_fixture(s, "attach_trace.bpf.o");
 	kp = load_prog(s, "kprobe_nanosleep");
@@ -540,6 +540,7 @@ static void test_kprobe_cookie(void **st)
 	struct evbpf_program *p;
 
 	REQUIRE_FEATURE(EVBPF_FEATURE_KPROBE);
+	REQUIRE_FEATURE(EVBPF_FEATURE_KPROBE_LEGACY);
 	REQUIRE_FEATURE(EVBPF_FEATURE_BPF_COOKIE);
 	require_tracefs_file("kprobe_events");
 	open_fixture(s, "attach_cookie.bpf.o");

@@ -8,10 +8,20 @@
  * only in the direction no configuration can change: absent below the
  * release that added them.
  */
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "common.h"
+#include "internal.h"
+
+/* tracefs mounted (privately) if it is not: the legacy probes need it. */
+static int group_setup(void **st)
+{
+	(void)st;
+	mount_kernel_fs_private();
+	return 0;
+}
 
 static unsigned kernel_version(void)
 {
@@ -98,10 +108,11 @@ static void test_files(void **st)
 	REQUIRE_KERNEL();
 	assert_int_equal(evbpf_probe_feature(EVBPF_FEATURE_VMLINUX_BTF),
 			 stat("/sys/kernel/btf/vmlinux", &sb) == 0);
-	assert_int_equal(evbpf_probe_feature(EVBPF_FEATURE_KPROBE_PMU),
-			 stat("/sys/bus/event_source/devices/kprobe", &sb) == 0);
-	assert_int_equal(evbpf_probe_feature(EVBPF_FEATURE_UPROBE_PMU),
-			 stat("/sys/bus/event_source/devices/uprobe", &sb) == 0);
+	/* A probe is made through the PMU, which needs the PMU. */
+	if (evbpf_probe_feature(EVBPF_FEATURE_KPROBE_PMU) == 1)
+		assert_int_equal(stat("/sys/bus/event_source/devices/kprobe", &sb), 0);
+	if (evbpf_probe_feature(EVBPF_FEATURE_UPROBE_PMU) == 1)
+		assert_int_equal(stat("/sys/bus/event_source/devices/uprobe", &sb), 0);
 	tracefs = stat("/sys/kernel/tracing/events", &sb) == 0 ||
 		  stat("/sys/kernel/debug/tracing/events", &sb) == 0;
 	assert_int_equal(evbpf_probe_feature(EVBPF_FEATURE_TRACEFS), tracefs);
@@ -147,6 +158,144 @@ static void test_cache_and_names(void **st)
 	assert_int_equal(evbpf_probe_feature((enum evbpf_feature)-1), -EINVAL);
 }
 
+/* ---- issue 16: each answer against what the facility really does ---- */
+
+/* A uprobe target in this executable. */
+__attribute__((noinline, used)) int evbpf_features_uprobe_target(int x)
+{
+	__asm__ volatile("" ::: "memory");
+	return x + 1;
+}
+
+/* A "return 0" program of a type, as a program of no object. */
+static struct evbpf_program *ret0_program(uint32_t type, uint32_t attach_type)
+{
+	static const struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	struct evbpf_program *prog;
+	char log[1024];
+	int fd = evbpf__probe_load(type, attach_type, insns, 2, log, sizeof(log));
+
+	if (fd < 0)
+		fail_msg("cannot load a %s program: %s", evbpf_prog_type_name(type),
+			 evbpf_strerror(fd));
+	assert_ok(evbpf_program_from_fd(fd, &prog));
+	close(fd);
+	return prog;
+}
+
+/* Attaching by this way works exactly when the probe says so. */
+static void check_attach(const char *what, int answer, int err)
+{
+	print_message("%-14s probe %d, attach %d %s\n", what, answer, err,
+		      err ? evbpf_errmsg() : "");
+	if (answer == 1 && err)
+		fail_msg("%s: the probe says yes, attaching fails: %s", what, evbpf_errmsg());
+	if (answer == 0 && !err)
+		fail_msg("%s: the probe says no, attaching works", what);
+}
+
+static void test_probes_attach(void **st)
+{
+	struct evbpf_probe_opts opts = {.sz = sizeof(opts)};
+	struct evbpf_program *kp, *up;
+	struct evbpf_link *link = NULL;
+	char exe[4096];
+	ssize_t n;
+	int fds, err;
+
+	(void)st;
+	REQUIRE_KERNEL();
+	fds = fd_count();
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	assert_true(n > 0);
+	exe[n] = '\0';
+	kp = ret0_program(BPF_PROG_TYPE_KPROBE, 0);
+	up = ret0_program(BPF_PROG_TYPE_KPROBE, 0);
+
+	opts.attach_mode = EVBPF_PROBE_ATTACH_PERF;
+	err = evbpf_program_attach_kprobe(kp, 0, "do_nanosleep", &opts, &link);
+	evbpf_link_destroy(link);
+	link = NULL;
+	check_attach("kprobe_pmu", evbpf_probe_feature(EVBPF_FEATURE_KPROBE_PMU), err);
+	err = evbpf_program_attach_uprobe(up, 0, -1, exe, "evbpf_features_uprobe_target", &opts,
+					  &link);
+	evbpf_link_destroy(link);
+	link = NULL;
+	check_attach("uprobe_pmu", evbpf_probe_feature(EVBPF_FEATURE_UPROBE_PMU), err);
+
+	opts.attach_mode = EVBPF_PROBE_ATTACH_LEGACY;
+	err = evbpf_program_attach_kprobe(kp, 0, "do_nanosleep", &opts, &link);
+	evbpf_link_destroy(link);
+	link = NULL;
+	check_attach("kprobe_legacy", evbpf_probe_feature(EVBPF_FEATURE_KPROBE_LEGACY), err);
+	err = evbpf_program_attach_uprobe(up, 0, -1, exe, "evbpf_features_uprobe_target", &opts,
+					  &link);
+	evbpf_link_destroy(link);
+	link = NULL;
+	check_attach("uprobe_legacy", evbpf_probe_feature(EVBPF_FEATURE_UPROBE_LEGACY), err);
+
+	/* "kprobes" and "uprobes" mean one way or the other. */
+	assert_int_equal(evbpf_probe_feature(EVBPF_FEATURE_KPROBE),
+			 evbpf_probe_feature(EVBPF_FEATURE_KPROBE_PMU) ||
+			     evbpf_probe_feature(EVBPF_FEATURE_KPROBE_LEGACY));
+	assert_int_equal(evbpf_probe_feature(EVBPF_FEATURE_UPROBE),
+			 evbpf_probe_feature(EVBPF_FEATURE_UPROBE_PMU) ||
+			     evbpf_probe_feature(EVBPF_FEATURE_UPROBE_LEGACY));
+	evbpf_program_free(kp);
+	evbpf_program_free(up);
+	assert_int_equal(fd_count(), fds);
+}
+
+/* tp_btf: the fixture's tp_btf/sys_enter program attaches when the
+ * probe says so, and not otherwise. */
+static void test_probe_tp_btf(void **st)
+{
+	struct evbpf_object *obj;
+	struct evbpf_program *p;
+	struct evbpf_link *link = NULL;
+	int fds, answer, err;
+
+	(void)st;
+	REQUIRE_KERNEL();
+	fds = fd_count();
+	answer = evbpf_probe_feature(EVBPF_FEATURE_TP_BTF);
+	assert_true(answer == 0 || answer == 1);
+	if (answer == 0 && !evbpf_probe_feature(EVBPF_FEATURE_VMLINUX_BTF))
+		SKIP_TEST("no kernel BTF: tp_btf programs cannot even be opened here");
+	assert_ok(evbpf_object_open_file(FIXTURE("attach_trace.bpf.o"), NULL, &obj));
+	p = evbpf_object_find_program(obj, "btf_sys_enter");
+	assert_non_null(p);
+	err = evbpf_program_load(p);
+	if (!err)
+		err = evbpf_program_attach(p, &link);
+	evbpf_link_destroy(link);
+	check_attach("tp_btf", answer, err);
+	evbpf_object_close(obj);
+	assert_int_equal(fd_count(), fds);
+}
+
+/* Module BTF read through bpf() exactly when sysfs shows some. */
+static void test_probe_module_btf(void **st)
+{
+	DIR *d;
+	struct dirent *e;
+	int modules = 0;
+
+	(void)st;
+	REQUIRE_KERNEL();
+	d = opendir("/sys/kernel/btf");
+	if (d) {
+		while ((e = readdir(d)))
+			modules += e->d_name[0] != '.' && strcmp(e->d_name, "vmlinux");
+		closedir(d);
+	}
+	print_message("%d module BTF files in /sys/kernel/btf\n", modules);
+	assert_int_equal(evbpf_probe_feature(EVBPF_FEATURE_MODULE_BTF), modules > 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,7 +303,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_sessions_imply_multi),
 		cmocka_unit_test(test_cache_and_names),
+		cmocka_unit_test(test_probes_attach),
+		cmocka_unit_test(test_probe_tp_btf),
+		cmocka_unit_test(test_probe_module_btf),
 	};
 
-	return RUN_TESTS(tests, NULL, NULL);
+	return RUN_TESTS(tests, group_setup, NULL);
 }

@@ -8,6 +8,8 @@
  * release this is (5.10 lacks the syscall program type, task storage,
  * bloom filters and user ring buffers).
  */
+#include <stdbool.h>
+
 #include "common.h"
 #include "internal.h"
 
@@ -108,23 +110,76 @@ static void test_helpers(void **st)
 	assert_int_equal(fd_count(), before);
 }
 
+static size_t read_cmd(const char *cmd, char *out, size_t size)
+{
+	size_t n, len = 0;
+	FILE *f = popen(cmd, "r");
+
+	assert_non_null(f);
+	while (len < size - 1 && (n = fread(out + len, 1, size - 1 - len, f)) > 0)
+		len += n;
+	out[len] = '\0';
+	assert_int_equal(pclose(f), 0);
+	return len;
+}
+
+/* `evbpf probe --json` says what the library's probes say, feature by
+ * feature, in this same mount namespace. */
 static void test_tool(void **st)
 {
-	char out[8192];
-	size_t n;
-	FILE *f;
+	static char out[1 << 17];
+	char key[64];
 
 	(void)st;
 	REQUIRE_KERNEL();
-	f = popen(EVBPF_TEST_TOOL " probe --json", "r");
-	assert_non_null(f);
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
-	assert_int_equal(pclose(f), 0);
+	read_cmd(EVBPF_TEST_TOOL " probe --json", out, sizeof(out));
 	assert_non_null(strstr(out, "\"prog_types\":{"));
 	assert_non_null(strstr(out, "\"xdp\":true"));
 	assert_non_null(strstr(out, "\"ringbuf\":true"));
 	assert_non_null(strstr(out, "\"map_types\":{"));
+	assert_non_null(strstr(out, "\"kernel\":{\"release\":"));
+	for (int f = 0; f < EVBPF_FEATURE__COUNT; f++) {
+		int r = evbpf_probe_feature((enum evbpf_feature)f);
+		bool eperm = r == -EPERM || (r == 0 && strstr(evbpf_errmsg(), "not permitted"));
+		const char *want = r == 1 ? "true" : eperm ? "null" : "false";
+		const char *feat = strstr(out, "\"features\":{");
+
+		assert_non_null(feat);
+		snprintf(key, sizeof(key), "\"%s\":%s", evbpf_feature_name((enum evbpf_feature)f),
+			 want);
+		if (!strstr(feat, key))
+			fail_msg("%s not in the tool's features: %.2000s", key, feat);
+	}
+}
+
+/* The text report: grouped, and EPERM explained once rather than on
+ * every line (the lines say "no (EPERM)"). */
+static void test_tool_text(void **st)
+{
+	static char out[1 << 17];
+	const char *p;
+	int not_permitted = 0, eperm_lines = 0;
+
+	(void)st;
+	REQUIRE_KERNEL();
+	read_cmd(EVBPF_TEST_TOOL " probe", out, sizeof(out));
+	assert_true(strncmp(out, "kernel: Linux ", 14) == 0);
+	assert_non_null(strstr(out, "\nattach facilities:\n"));
+	assert_non_null(strstr(out, "\nBTF:\n"));
+	assert_non_null(strstr(out, "\nprogram types"));
+	assert_non_null(strstr(out, "\nmap types:\n"));
+	assert_non_null(strstr(out, "\nkernel config"));
+	assert_null(strstr(out, "Operation not permitted"));
+	for (p = out; (p = strstr(p, "\nnot permitted: ")); p++)
+		not_permitted++;
+	for (p = out; (p = strstr(p, " no (EPERM)\n")); p++)
+		eperm_lines++;
+	assert_true(not_permitted <= 1);
+	assert_int_equal(not_permitted == 1, eperm_lines > 0);
+	/* Where fentry is refused by policy, tracing programs still load
+	 * (tp_btf): the tracing type is not "not permitted". */
+	if (evbpf_probe_feature(EVBPF_FEATURE_TP_BTF) == 1)
+		assert_non_null(strstr(out, "\n  tracing                    yes\n"));
 }
 
 int main(int argc, char **argv)
@@ -134,6 +189,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_map_types),
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_tool),
+		cmocka_unit_test(test_tool_text),
 	};
 
 	return RUN_TESTS(tests, NULL, NULL);
