@@ -194,7 +194,9 @@ EVBPF_API int evbpf_ringbuf_flush(struct evbpf_ringbuf *rb);
  * consumer is started on a reactor. */
 EVBPF_API int evbpf_ringbuf_poll(struct evbpf_ringbuf *rb, int timeout_ms);
 /* An epoll fd that becomes readable when the ring has records, for loops
- * evbpf has no reactor for. Owned by the consumer. */
+ * evbpf has no reactor for. Owned by the consumer, and created on the first
+ * call (or evbpf_ringbuf_poll()) unless max_delay_us is set: on a reactor,
+ * the loop watches the ring's fd directly. Returns the fd or -errno. */
 EVBPF_API int evbpf_ringbuf_epoll_fd(const struct evbpf_ringbuf *rb);
 /* Watch the ring on the reactor (and arm the drain timer): -EBUSY when
  * already started. stop() is a pause: records stay in the ring (unless
