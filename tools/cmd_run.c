@@ -411,6 +411,10 @@ static const char run_help[] =
 	"  --strict          a missing attach target (a tracepoint this kernel lacks)\n"
 	"                    is an error; by default the program is skipped\n"
 	"\n"
+	"Of programs reaching one event by different mechanisms (tp_btf, raw_tp\n"
+	"and tracepoint; fentry and kprobe; fexit and kretprobe), as libbpf-tools\n"
+	"objects carry them, only the most capable one this kernel attaches is\n"
+	"loaded, with a warning naming the others (--prog NAME overrides).\n"
 	"Programs that need a target given on the command line (XDP and tc without\n"
 	"--iface, cgroup programs without --cgroup, bare uprobe, perf_event and\n"
 	"socket sections) are skipped with a one-line warning saying why.\n"
@@ -1052,6 +1056,12 @@ static int run_cmd(int argc, char **argv)
 		err = find_record_types(&r);
 	if (!err)
 		err = select_programs(&r);
+	/* Programs named with --prog are what the user chose, alternatives
+	 * or not. */
+	if (!err && !r.opts.nr_progs && run_pick_alternatives(r.obj) == -ENOMEM) {
+		run_fail("out of memory");
+		err = -ENOMEM;
+	}
 	if (!err)
 		err = apply_max_entries(&r);
 	if (!err)

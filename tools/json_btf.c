@@ -571,8 +571,8 @@ static int64_t sibling_int(const struct decoder *d, const struct member *mb,
 	/* Only the members near it: a bound on the work a struct of
 	 * thousands of char arrays can make per record. */
 	uint16_t lo = mb->index > JSON_BTF_SIBLING_SPAN ? mb->index - JSON_BTF_SIBLING_SPAN : 0;
-	uint16_t hi = vlen - mb->index > JSON_BTF_SIBLING_SPAN ? mb->index + JSON_BTF_SIBLING_SPAN + 1
-	                                                       : vlen;
+	uint16_t hi =
+	    vlen - mb->index > JSON_BTF_SIBLING_SPAN ? mb->index + JSON_BTF_SIBLING_SPAN + 1 : vlen;
 
 	for (size_t f = 0; f < nr_formats; f++) {
 		char want[256];
@@ -1071,9 +1071,9 @@ static unsigned int col_width(const struct evbpf_btf *btf, const struct btf_type
 		if (is_char_type(btf, a->type))
 			w = a->nelems > 1 ? a->nelems - 1 : COL_TEXT_WIDTH;
 		else
-			w = (uint64_t)a->nelems *
-			        (col_width(btf, resolve(btf, a->type, NULL), 0, &elem_numeric, depth + 1) +
-			         1) +
+			w = (uint64_t)a->nelems * (col_width(btf, resolve(btf, a->type, NULL), 0,
+			                                     &elem_numeric, depth + 1) +
+			                           1) +
 			    1;
 		return w > COL_TEXT_WIDTH ? COL_TEXT_WIDTH : (unsigned int)w;
 	}
@@ -1347,8 +1347,7 @@ static bool named_like_map(const char *sname, const char *map_name)
 	return false;
 }
 
-/* Whether id is the type of a variable in .maps (a map definition). */
-static bool is_map_def(const struct evbpf_btf *btf, uint32_t id)
+bool json_btf_is_map_def(const struct evbpf_btf *btf, uint32_t id)
 {
 	int ds_id = evbpf__btf_find(btf, ".maps", BTF_KIND_DATASEC);
 	const struct btf_type *ds;
@@ -1452,7 +1451,8 @@ uint32_t json_btf_guess_record_type(const struct evbpf_btf *btf, const char *map
 		exact = json_btf_size_fits(t->size, rec_size, perf_padded);
 		/* A variable tail only counts for a struct named like the
 		 * map: too many structs end in an array to guess by size. */
-		if ((!exact && !json_btf_tail_fits(btf, id, rec_size)) || is_map_def(btf, id))
+		if ((!exact && !json_btf_tail_fits(btf, id, rec_size)) ||
+		    json_btf_is_map_def(btf, id))
 			continue;
 		name = evbpf__btf_name(btf, named_alias(btf, id));
 		if (exact) {

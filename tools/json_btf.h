@@ -174,6 +174,9 @@ int64_t json_btf_size(const struct evbpf_btf *btf, uint32_t id);
 uint32_t json_btf_guess_record_type(const struct evbpf_btf *btf, const char *map_name,
                                     uint32_t value_type_id, size_t rec_size, bool perf_padded);
 
+/* Whether id is the type of a variable in .maps (a map definition). */
+bool json_btf_is_map_def(const struct evbpf_btf *btf, uint32_t id);
+
 /* Whether a type of `type_size` bytes can be a record of rec_size bytes. */
 bool json_btf_size_fits(int64_t type_size, size_t rec_size, bool perf_padded);
 

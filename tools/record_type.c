@@ -445,27 +445,6 @@ static void site_cands_dwarf(const struct record_finder *f, const struct site *s
 		add_cand(cands, n, &local[i]);
 }
 
-/* ------------------------------------------------------------ BTF guess */
-
-static bool map_def_struct(const struct evbpf_btf *btf, uint32_t id)
-{
-	int ds_id = evbpf__btf_find(btf, ".maps", BTF_KIND_DATASEC);
-	const struct btf_type *ds = ds_id > 0 ? evbpf__btf_type(btf, (uint32_t)ds_id) : NULL;
-	const struct btf_var_secinfo *v;
-
-	if (!ds)
-		return false;
-	v = (const struct btf_var_secinfo *)(ds + 1);
-	for (uint16_t i = 0; i < evbpf__btf_vlen(ds); i++) {
-		const struct btf_type *var = evbpf__btf_type(btf, v[i].type);
-
-		if (var && evbpf__btf_kind(var) == BTF_KIND_VAR &&
-		    evbpf__btf_skip_mods(btf, var->type) == (int)id)
-			return true;
-	}
-	return false;
-}
-
 /* "events" -> "event", "exec_events" -> "exec_event", "rb" -> "rb". */
 static bool related_name(const char *tname, const char *map_name)
 {
@@ -499,7 +478,7 @@ uint32_t record_type_guess_strict(const struct evbpf_btf *btf, const char *map_n
 		char name[96];
 
 		if (!t || evbpf__btf_kind(t) != BTF_KIND_STRUCT ||
-		    !json_btf_size_fits(t->size, rec_size, perf) || map_def_struct(btf, i))
+		    !json_btf_size_fits(t->size, rec_size, perf) || json_btf_is_map_def(btf, i))
 			continue;
 		n++;
 		json_btf_type_name(btf, i, name, sizeof(name));

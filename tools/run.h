@@ -13,4 +13,13 @@
  */
 int run_set_global(struct evbpf_object *obj, const char *assignment, char *msg, size_t msg_size);
 
+/*
+ * Of programs that reach one event by different mechanisms (tp_btf /
+ * raw_tp / tracepoint, fentry / kprobe, fexit / kretprobe), keep the most
+ * capable one this kernel attaches and turn the others' autoload off, with
+ * a warning each. Only programs still autoloaded count. Returns how many
+ * were left out, or -ENOMEM.
+ */
+int run_pick_alternatives(struct evbpf_object *obj);
+
 #endif

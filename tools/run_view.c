@@ -68,10 +68,18 @@ static void write_uint(void *p, size_t size, uint64_t v)
 	uint32_t b4 = (uint32_t)v;
 
 	switch (size) {
-	case 1: memcpy(p, &b1, 1); break;
-	case 2: memcpy(p, &b2, 2); break;
-	case 4: memcpy(p, &b4, 4); break;
-	case 8: memcpy(p, &v, 8); break;
+	case 1:
+		memcpy(p, &b1, 1);
+		break;
+	case 2:
+		memcpy(p, &b2, 2);
+		break;
+	case 4:
+		memcpy(p, &b4, 4);
+		break;
+	case 8:
+		memcpy(p, &v, 8);
+		break;
 	}
 }
 
@@ -80,10 +88,24 @@ static uint64_t read_uint(const void *p, size_t size)
 	uint64_t v = 0;
 
 	switch (size) {
-	case 1: v = *(const uint8_t *)p; break;
-	case 2: { uint16_t x; memcpy(&x, p, 2); v = x; break; }
-	case 4: { uint32_t x; memcpy(&x, p, 4); v = x; break; }
-	case 8: memcpy(&v, p, 8); break;
+	case 1:
+		v = *(const uint8_t *)p;
+		break;
+	case 2: {
+		uint16_t x;
+		memcpy(&x, p, 2);
+		v = x;
+		break;
+	}
+	case 4: {
+		uint32_t x;
+		memcpy(&x, p, 4);
+		v = x;
+		break;
+	}
+	case 8:
+		memcpy(&v, p, 8);
+		break;
 	}
 	return v;
 }
@@ -198,8 +220,8 @@ static bool sum_leaves(const struct evbpf_btf *btf, uint32_t tid, uint64_t off, 
 
 		if ((t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8) ||
 		    BTF_INT_OFFSET(enc) || BTF_INT_BITS(enc) != t->size * 8u ||
-		    (BTF_INT_ENCODING(enc) & (BTF_INT_BOOL | BTF_INT_CHAR)) || *n >= SUM_MAX_LEAVES ||
-		    off > UINT32_MAX)
+		    (BTF_INT_ENCODING(enc) & (BTF_INT_BOOL | BTF_INT_CHAR)) ||
+		    *n >= SUM_MAX_LEAVES || off > UINT32_MAX)
 			return false;
 		leaves[*n].off = (uint32_t)off;
 		leaves[(*n)++].size = t->size;
@@ -212,7 +234,8 @@ static bool sum_leaves(const struct evbpf_btf *btf, uint32_t tid, uint64_t off, 
 		if (esize <= 0 || a->nelems > SUM_MAX_LEAVES)
 			return false;
 		for (uint32_t i = 0; i < a->nelems; i++)
-			if (!sum_leaves(btf, a->type, off + i * (uint64_t)esize, depth + 1, leaves, n))
+			if (!sum_leaves(btf, a->type, off + i * (uint64_t)esize, depth + 1, leaves,
+			                n))
 				return false;
 		return true;
 	}
@@ -392,8 +415,9 @@ static void print_table(struct run_view *v, const struct evbpf_map_snapshot *s)
 		size_t i = order[k];
 		const char *value = (const char *)s->values + i * s->value_size;
 
-		fprintf(v->out, "  %-32s ",
-		        decode(v, v->key_tid, (const char *)s->keys + i * s->key_size, s->key_size));
+		fprintf(
+		    v->out, "  %-32s ",
+		    decode(v, v->key_tid, (const char *)s->keys + i * s->key_size, s->key_size));
 		fprintf(v->out, "%s\n",
 		        v->percpu && !v->leaves
 		            ? decode_percpu(v, value)
@@ -446,8 +470,8 @@ static void print_hist(struct run_view *v, const void *value)
 		memset(bars, '*', (size_t)bar);
 		bars[bar] = '\0';
 		fprintf(v->out, "%10llu -> %-10llu : %-10llu |%-*s|\n", (unsigned long long)lo,
-		       (unsigned long long)hi, (unsigned long long)counts[i], HIST_BAR_WIDTH,
-		       bars);
+		        (unsigned long long)hi, (unsigned long long)counts[i], HIST_BAR_WIDTH,
+		        bars);
 	}
 }
 

@@ -157,6 +157,47 @@ select_run sel-skip --max-entries sel_counts=8 --strict --skip sel_missing --ski
 grep -q "ready: 1 program(s) attached" "$TMP/sel-skip.err" || fail "sel-skip: not 1 attached"
 grep -q 'skipping' "$TMP/sel-skip.err" && fail "sel-skip: a program was skipped with a warning"
 
+# Alternatives: the exec event three ways (tp_btf, raw_tp, tracepoint).
+# One is kept, the most capable this kernel attaches, and the others are
+# named in a warning; --prog keeps what it names, alternatives or not.
+alt_run() {
+	local name=$1 want=$2
+	shift 2
+	unshare -m sh -c '
+		if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
+			mount -t tracefs nodev /sys/kernel/tracing || exit 3
+		fi
+		"$0" run "$@" --duration 20 -v &
+		pid=$!
+		for i in $(seq 1 100); do
+			kill -0 $pid 2>/dev/null || break
+			/bin/true
+			sleep 0.05
+		done
+		wait $pid' "$evbpf" "$fx/run_alt.bpf.o" --json --count "$want" "$@" \
+		>"$TMP/$name.out" 2>"$TMP/$name.err"
+	[ $? = 0 ] || fail "$name: exit status is not 0: $(cat "$TMP/$name.err")"
+}
+alt_run alt-default 3
+[ "$(grep -c "warning: leaving out program 'alt_" "$TMP/alt-default.err")" = 2 ] ||
+	fail "alt-default: not 2 alternatives left out"
+grep -q "ready: 1 program(s) attached" "$TMP/alt-default.err" || fail "alt-default: not 1 attached"
+kept=$(sed -n "s/.*attached prog '\(alt_[a-z]*\)'.*/\1/p" "$TMP/alt-default.err")
+case $kept in
+alt_btf) tag=01 ;;
+alt_raw) tag=02 ;;
+*) fail "alt-default: kept '$kept', not tp_btf or raw_tp (raw_tp attaches everywhere)" ;;
+esac
+grep -q "leaving out program '$kept'" "$TMP/alt-default.err" && fail "alt-default: $kept left out"
+# Three execs, three records, every one from the kept program.
+[ "$(grep -c "\"data\":\"${tag}00000000000000\"" "$TMP/alt-default.out")" = 3 ] ||
+	fail "alt-default: records not all from $kept"
+alt_run alt-prog 4 --prog alt_raw --prog alt_tp
+grep -q 'leaving out' "$TMP/alt-prog.err" && fail "alt-prog: --prog programs left out"
+grep -q "ready: 2 program(s) attached" "$TMP/alt-prog.err" || fail "alt-prog: not 2 attached"
+grep -q '"data":"0200000000000000"' "$TMP/alt-prog.out" || fail "alt-prog: no raw_tp record"
+grep -q '"data":"0300000000000000"' "$TMP/alt-prog.out" || fail "alt-prog: no tracepoint record"
+
 probe=evrun$$
 probe=${probe:0:15}
 cp /bin/true "$TMP/$probe"
