@@ -995,7 +995,7 @@ static int read_unit(struct evbpf_dwarf *dw, struct cur *c)
 	uint32_t stack[DW_MAX_DEPTH];
 	size_t depth = 0;
 	struct dw_unit u;
-	bool skip_unit;
+	bool skip_unit = false;
 	int err;
 
 	err = read_unit_header(dw, c, &u, &skip_unit);
