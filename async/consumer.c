@@ -37,6 +37,10 @@ static void close_watchers(struct evbpf__consumer *c)
 	 * destroy the reactor while we still use it here. */
 	evbpf__reactor_ref(r);
 	evbpf__reactor_io_close(r, &c->io);
+	for (size_t i = 0; c->ios && i < c->nr_io_fds; i++)
+		evbpf__reactor_io_close(r, &c->ios[i]);
+	free(c->ios);
+	c->ios = NULL;
 	evbpf__reactor_timer_close(r, &c->timer);
 	evbpf__reactor_timer_close(r, &c->kick);
 	c->reactor = NULL;
@@ -123,6 +127,38 @@ static void on_kick(void *arg)
 	evbpf__consumer_run(c, c->budget == UINT32_MAX ? UINT64_MAX : c->budget, EVBPF__DRAIN_KICK);
 }
 
+static int watch_one(struct evbpf__consumer *c, struct evbpf_reactor *r, int fd,
+                     struct evbpf_reactor_io **iop)
+{
+	int err = evbpf__reactor_io_open(r, fd, on_io, c, iop);
+
+	if (err)
+		return err;
+	err = r->ops->io_start(*iop);
+	if (err)
+		return evbpf__err(err, "%s: reactor '%s' cannot start watching: %s", c->ops->kind,
+		                  r->ops->name, evbpf_strerror(err));
+	return 0;
+}
+
+/* io_fd, or each of io_fds: any of them readable runs a drain. */
+static int start_watching(struct evbpf__consumer *c, struct evbpf_reactor *r)
+{
+	int err;
+
+	if (!c->nr_io_fds)
+		return watch_one(c, r, c->io_fd, &c->io);
+	c->ios = calloc(c->nr_io_fds, sizeof(*c->ios));
+	if (!c->ios)
+		return evbpf__err(-ENOMEM, "%s: out of memory", c->ops->kind);
+	for (size_t i = 0; i < c->nr_io_fds; i++) {
+		err = watch_one(c, r, c->io_fds[i], &c->ios[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int evbpf__consumer_start(struct evbpf__consumer *c, struct evbpf_reactor *r)
 {
 	const struct evbpf_reactor_ops *ops;
@@ -133,7 +169,7 @@ int evbpf__consumer_start(struct evbpf__consumer *c, struct evbpf_reactor *r)
 		return err;
 	if (c->started)
 		return evbpf__err(-EBUSY, "%s: already started", c->ops->kind);
-	if (c->io_fd < 0)
+	if (c->io_fd < 0 && !c->nr_io_fds)
 		return evbpf__err(-EINVAL, "%s: no fd to watch", c->ops->kind);
 	if ((c->flags & EVBPF_ASYNC_TIMER_ONLY) && !c->interval_ms)
 		return evbpf__err(-EINVAL, "%s: timer-only mode without drain_interval_ms",
@@ -141,15 +177,9 @@ int evbpf__consumer_start(struct evbpf__consumer *c, struct evbpf_reactor *r)
 	ops = r->ops;
 	c->reactor = r;
 	if (!(c->flags & EVBPF_ASYNC_TIMER_ONLY)) {
-		err = evbpf__reactor_io_open(r, c->io_fd, on_io, c, &c->io);
+		err = start_watching(c, r);
 		if (err)
 			goto err;
-		err = ops->io_start(c->io);
-		if (err) {
-			err = evbpf__err(err, "%s: reactor '%s' cannot start watching: %s",
-			                 c->ops->kind, ops->name, evbpf_strerror(err));
-			goto err;
-		}
 	}
 	err = evbpf__reactor_timer_open(r, on_kick, c, &c->kick);
 	if (err)

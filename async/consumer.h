@@ -71,6 +71,11 @@ struct evbpf__consumer {
 	const struct evbpf__consumer_ops *ops;
 	int epfd;  /* the consumer's epoll fd, -1 until needed (see above) */
 	int io_fd; /* what the reactor watches: epfd or a ring's own fd; -1: none */
+	/* Or several fds, each watched directly (a perf buffer's per-CPU
+	 * events in default mode: one epoll level, as libbpf has). */
+	const int *io_fds;
+	size_t nr_io_fds;
+	struct evbpf_reactor_io **ios;
 	uint32_t budget;
 	uint32_t interval_ms;
 	uint32_t flags;

@@ -75,6 +75,7 @@ struct evbpf_perfbuf {
 	char map_name[BPF_OBJ_NAME_LEN];
 	struct perf_cpu_buf *cpus;
 	int nr_cpus;
+	int *cpu_fds; /* default mode: the events the loop watches directly */
 	int next_cpu;  /* where the next drain starts, for fairness */
 	int cur_cpu;   /* the CPU whose ring the drain is reading */
 	uint64_t prev; /* the fast path's guess: the last well-formed sample's header word */
@@ -489,6 +490,7 @@ static void perfbuf_destroy(struct evbpf__consumer *c)
 	if (pb->map_fd >= 0)
 		close(pb->map_fd);
 	free(pb->cpus);
+	free(pb->cpu_fds);
 	free(pb->scratch);
 	free(pb);
 }
@@ -592,6 +594,26 @@ static int open_cpu(struct evbpf_perfbuf *pb, struct perf_cpu_buf *b, size_t pag
 	return 0;
 }
 
+/*
+ * Default mode: the loop watches every CPU's event itself, as libbpf's
+ * perf_buffer__poll() does with its epoll set, rather than the consumer's
+ * epoll fd holding them (a nested epoll: every wakeup and every loop
+ * iteration would go through two ready lists). The epoll fd stays for
+ * evbpf_perfbuf_epoll_fd() and evbpf_perfbuf_poll(). Adaptive mode keeps
+ * the epoll fd: its timerfd lives there.
+ */
+static int watch_cpus_directly(struct evbpf_perfbuf *pb)
+{
+	pb->cpu_fds = calloc((size_t)pb->nr_cpus, sizeof(*pb->cpu_fds));
+	if (!pb->cpu_fds)
+		return evbpf__err(-ENOMEM, "perfbuf: out of memory");
+	for (int i = 0; i < pb->nr_cpus; i++)
+		pb->cpu_fds[i] = pb->cpus[i].fd;
+	pb->c.io_fds = pb->cpu_fds;
+	pb->c.nr_io_fds = (size_t)pb->nr_cpus;
+	return 0;
+}
+
 static int perfbuf_setup(struct evbpf_perfbuf *pb, const struct evbpf_map *map, size_t pages,
                          const struct evbpf_perfbuf_opts *o)
 {
@@ -690,6 +712,8 @@ EVBPF_API int evbpf_perfbuf_new_opts(const struct evbpf_map *map, size_t pages_p
 		return evbpf__err(err, "perfbuf: dup of the map fd: %s", evbpf_strerror(err));
 	}
 	err = perfbuf_setup(pb, map, pages_per_cpu, &o);
+	if (!err && !o.max_delay_us)
+		err = watch_cpus_directly(pb);
 	if (!err)
 		err = evbpf__adaptive_init(
 		    &pb->c, o.max_delay_us, -1,
