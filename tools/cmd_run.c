@@ -1094,6 +1094,12 @@ static int run_cmd(int argc, char **argv)
 	}
 	if (start_consumers(&r) || start_views(&r) || attach_all(&r))
 		goto out;
+	if (!r.nr_links && r.nr_skipped) {
+		/* Every program was skipped: nothing could ever arrive. */
+		run_fail("no program could be attached on this kernel (%zu skipped, see above)",
+		         r.nr_skipped);
+		goto out;
+	}
 	for (size_t i = 0; i < r.nr_maps; i++)
 		nr_read += r.maps[i].rb || r.maps[i].pb;
 	if (!nr_read && !r.nr_views)

@@ -140,10 +140,13 @@ int run_pick_alternatives(struct evbpf_object *obj)
 		if (best == &progs[i])
 			continue;
 		fprintf(stderr,
-		        "evbpf: run: warning: leaving out program '%s' (%s): '%s' (%s) attaches the "
-		        "same event on this kernel; --prog %s picks it instead\n",
+		        "evbpf: run: warning: leaving out program '%s' (%s): '%s' (%s) %s; --prog %s "
+		        "picks it instead\n",
 		        evbpf_program_name(progs[i].prog), evbpf_program_section(progs[i].prog),
 		        evbpf_program_name(best->prog), evbpf_program_section(best->prog),
+		        best->usable ? "attaches the same event on this kernel"
+		                     : "is kept instead (neither mechanism attaches on this kernel; "
+		                       "its program at least loads)",
 		        evbpf_program_name(progs[i].prog));
 		evbpf_program_set_autoload(progs[i].prog, 0);
 		left_out++;

@@ -140,6 +140,12 @@ for p in sel_uprobe sel_socket sel_perf; do
 done
 grep -q "attached prog 'sel_exec'" "$TMP/sel-all.err" || fail "sel-all: sel_exec not attached"
 grep -q "ready: 1 program(s) attached" "$TMP/sel-all.err" || fail "sel-all: not 1 attached"
+# Nothing attachable: an error, not a run that can never print anything.
+select_run sel-none --max-entries sel_counts=8 --prog sel_xdp
+[ "$(cat "$TMP/sel-none.rc")" = 1 ] || fail "sel-none: exit status is not 1"
+grep -q "skipping prog 'sel_xdp'" "$TMP/sel-none.err" || fail "sel-none: xdp not skipped"
+grep -q "^evbpf: run: no program could be attached on this kernel (1 skipped" "$TMP/sel-none.err" ||
+	fail "sel-none: no error for a run with nothing attached"
 # --strict: the missing tracepoint is an error.
 select_run sel-strict --max-entries sel_counts=8 --strict
 [ "$(cat "$TMP/sel-strict.rc")" = 1 ] || fail "sel-strict: exit status is not 1"
