@@ -81,44 +81,41 @@ all_lines() {
 	return 0
 }
 
-# With tracefs (mounted privately when the system has none), the same
-# tracepoint object attaches and streams: one u64 (the pid) per exec.
-unshare -m sh -c '
-	if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
-		mount -t tracefs nodev /sys/kernel/tracing || exit 3
-	fi
-	"$0" run "$1" --count 1 --duration 20 -v &
-	pid=$!
-	for i in $(seq 1 100); do
-		kill -0 $pid 2>/dev/null || break
-		/bin/true
-		sleep 0.05
-	done
-	wait $pid' "$evbpf" "$fx/run_tp.bpf.o" >"$TMP/tp.out" 2>"$TMP/tp.err" ||
-	fail "tracepoint object: exit status $?"
-grep -q "attached prog 'run_tp_exec' on tracepoint sched/sched_process_exec" "$TMP/tp.err" ||
-	fail "tracepoint object: not attached"
-all_lines tp 1 '^\{"map":"tp_events","size":8,"data":"[0-9a-f]{16}"\}$'
-
-# Program selection on run_select.bpf.o, with tracefs (mounted privately
-# when the system has none). select NAME ARGS...: evbpf run ARGS until one
-# record (an exec of /bin/true) arrives; its exit status in NAME.rc.
-select_run() {
-	local name=$1
-	shift
+# exec_run NAME OBJ ARGS...: evbpf run OBJ ARGS -v, bounded by --duration
+# 20, with tracefs (mounted privately when the system has none), while an
+# exec of /bin/true happens every 50 ms until it exits by itself; its
+# output in NAME.out and NAME.err, its exit status in NAME.rc.
+exec_run() {
+	local name=$1 obj=$2
+	shift 2
 	unshare -m sh -c '
 		if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
 			mount -t tracefs nodev /sys/kernel/tracing || exit 3
 		fi
-		"$0" run "$@" --count 1 --duration 20 -v &
+		"$0" run "$@" --duration 20 -v &
 		pid=$!
 		for i in $(seq 1 100); do
 			kill -0 $pid 2>/dev/null || break
 			/bin/true
 			sleep 0.05
 		done
-		wait $pid' "$evbpf" "$fx/run_select.bpf.o" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+		wait $pid' "$evbpf" "$fx/$obj" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
 	echo $? >"$TMP/$name.rc"
+}
+
+# The tracepoint object attaches and streams: one u64 (the pid) per exec.
+exec_run tp run_tp.bpf.o --count 1
+[ "$(cat "$TMP/tp.rc")" = 0 ] || fail "tracepoint object: exit status $(cat "$TMP/tp.rc")"
+grep -q "attached prog 'run_tp_exec' on tracepoint sched/sched_process_exec" "$TMP/tp.err" ||
+	fail "tracepoint object: not attached"
+all_lines tp 1 '^\{"map":"tp_events","size":8,"data":"[0-9a-f]{16}"\}$'
+
+# Program selection on run_select.bpf.o: select NAME ARGS... runs it
+# until one record (an exec of /bin/true) arrives.
+select_run() {
+	local name=$1
+	shift
+	exec_run "$name" run_select.bpf.o --count 1 "$@"
 }
 # Without --max-entries the hash map cannot be created.
 select_run sel-nomax
@@ -169,20 +166,8 @@ grep -q 'skipping' "$TMP/sel-skip.err" && fail "sel-skip: a program was skipped 
 alt_run() {
 	local name=$1 want=$2
 	shift 2
-	unshare -m sh -c '
-		if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
-			mount -t tracefs nodev /sys/kernel/tracing || exit 3
-		fi
-		"$0" run "$@" --duration 20 -v &
-		pid=$!
-		for i in $(seq 1 100); do
-			kill -0 $pid 2>/dev/null || break
-			/bin/true
-			sleep 0.05
-		done
-		wait $pid' "$evbpf" "$fx/run_alt.bpf.o" --json --count "$want" "$@" \
-		>"$TMP/$name.out" 2>"$TMP/$name.err"
-	[ $? = 0 ] || fail "$name: exit status is not 0: $(cat "$TMP/$name.err")"
+	exec_run "$name" run_alt.bpf.o --json --count "$want" "$@"
+	[ "$(cat "$TMP/$name.rc")" = 0 ] || fail "$name: exit status is not 0: $(cat "$TMP/$name.err")"
 }
 alt_run alt-default 3
 [ "$(grep -c "warning: leaving out program 'alt_" "$TMP/alt-default.err")" = 2 ] ||
