@@ -35,33 +35,6 @@ enum insn_variant { I_EV_CB, I_EV_BATCH, I_LB, I_PERF_EV, I_PERF_LB, NR_INSN };
 static const char *const insn_names[NR_INSN] = {"ring_evbpf_cb", "ring_evbpf_batch", "ring_libbpf",
                                                 "perf_evbpf", "perf_libbpf"};
 
-static int ev_record(void *ctx, const void *data, size_t size)
-{
-	bench_sink_add(ctx, data, size);
-	return 0;
-}
-
-static int ev_batch(void *ctx, const struct evbpf_record *recs, size_t n)
-{
-	struct bench_sink *s = ctx;
-	uint64_t bytes = 0, seq_sum = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		bytes += recs[i].size;
-		seq_sum += *(const uint64_t *)recs[i].data;
-	}
-	s->records += n;
-	s->bytes += bytes;
-	s->seq_sum += seq_sum;
-	return 0;
-}
-
-static int lb_record(void *ctx, void *data, size_t size)
-{
-	bench_sink_add(ctx, data, size);
-	return 0;
-}
-
 static int ev_sample(void *ctx, int cpu, const void *data, size_t size)
 {
 	bench_sink_add(ctx, data, size);
@@ -85,7 +58,7 @@ struct insn_child {
 
 static int child_open(struct insn_child *k, uint32_t ring_bytes, size_t pages)
 {
-	struct evbpf_ringbuf_opts opts = {.sz = sizeof(opts), .batch_fn = ev_batch};
+	struct evbpf_ringbuf_opts opts = {.sz = sizeof(opts), .batch_fn = bench_sink_ev_batch};
 	struct perf_buffer_opts popts = {.sz = sizeof(popts)};
 
 	for (int i = 0; i < 3; i++)
@@ -93,13 +66,13 @@ static int child_open(struct insn_child *k, uint32_t ring_bytes, size_t pages)
 			return -1;
 	if (lb_rings_open(&k->lb, ring_bytes))
 		return -1;
-	if (evbpf_ringbuf_new(k->ev[0].ring, ev_record, &k->sink, &k->rb[0]) ||
+	if (evbpf_ringbuf_new(k->ev[0].ring, bench_sink_ev_record, &k->sink, &k->rb[0]) ||
 	    evbpf_ringbuf_new_opts(k->ev[1].ring, NULL, &k->sink, &opts, &k->rb[1]) ||
 	    evbpf_perfbuf_new(k->ev[2].perf, pages, ev_sample, NULL, &k->sink, &k->pb)) {
 		bench_note("insn: evbpf: %s", evbpf_errmsg());
 		return -1;
 	}
-	k->lrb = ring_buffer__new(k->lb.ring_fd, lb_record, &k->sink, NULL);
+	k->lrb = ring_buffer__new(k->lb.ring_fd, bench_sink_lb_record, &k->sink, NULL);
 	k->lpb = perf_buffer__new(k->lb.perf_fd, pages, lb_sample, NULL, &k->sink, &popts);
 	return k->lrb && k->lpb ? 0 : -1;
 }

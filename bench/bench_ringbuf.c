@@ -20,36 +20,6 @@
 
 enum { V_EV_CB, V_EV_BATCH, V_LB, NR_VARIANTS };
 
-static int ev_record(void *ctx, const void *data, size_t size)
-{
-	bench_sink_add(ctx, data, size);
-	return 0;
-}
-
-/* The same work per record, accumulated in locals: what a batch callback
- * is for. (Adding to the sink in memory record by record would make every
- * record wait for the previous one's store.) */
-static int ev_batch(void *ctx, const struct evbpf_record *recs, size_t n)
-{
-	struct bench_sink *s = ctx;
-	uint64_t bytes = 0, seq_sum = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		bytes += recs[i].size;
-		seq_sum += *(const uint64_t *)recs[i].data;
-	}
-	s->records += n;
-	s->bytes += bytes;
-	s->seq_sum += seq_sum;
-	return 0;
-}
-
-static int lb_record(void *ctx, void *data, size_t size)
-{
-	bench_sink_add(ctx, data, size);
-	return 0;
-}
-
 struct drain {
 	struct ev_rings ev[2]; /* per-record, batch */
 	struct lb_rings lb;
@@ -71,18 +41,18 @@ static void drain_close(struct drain *d)
 
 static int drain_open(struct drain *d, uint32_t ring_bytes)
 {
-	struct evbpf_ringbuf_opts opts = {.sz = sizeof(opts), .batch_fn = ev_batch};
+	struct evbpf_ringbuf_opts opts = {.sz = sizeof(opts), .batch_fn = bench_sink_ev_batch};
 
 	if (ev_rings_open(&d->ev[0], ring_bytes) || ev_rings_open(&d->ev[1], ring_bytes) ||
 	    lb_rings_open(&d->lb, ring_bytes))
 		return -1;
 	opts.batch_max = d->batch_max;
-	if (evbpf_ringbuf_new(d->ev[0].ring, ev_record, &d->sink, &d->rb[0]) ||
+	if (evbpf_ringbuf_new(d->ev[0].ring, bench_sink_ev_record, &d->sink, &d->rb[0]) ||
 	    evbpf_ringbuf_new_opts(d->ev[1].ring, NULL, &d->sink, &opts, &d->rb[1])) {
 		bench_note("ringbuf: evbpf consumer: %s", evbpf_errmsg());
 		return -1;
 	}
-	d->lrb = ring_buffer__new(d->lb.ring_fd, lb_record, &d->sink, NULL);
+	d->lrb = ring_buffer__new(d->lb.ring_fd, bench_sink_lb_record, &d->sink, NULL);
 	if (!d->lrb) {
 		bench_note("ringbuf: ring_buffer__new failed");
 		return -1;

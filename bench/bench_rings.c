@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <evbpf/async.h>
 #include <evbpf/evbpf.h>
 
 const unsigned int bench_record_sizes[BENCH_NR_SIZES] = {16, 64, 256, 1024};
@@ -155,4 +156,31 @@ uint64_t lb_dropped(const struct lb_rings *r)
 
 	bpf_map_lookup_elem(r->dropped_fd, &zero, &v);
 	return v;
+}
+
+int bench_sink_ev_record(void *ctx, const void *data, size_t size)
+{
+	bench_sink_add(ctx, data, size);
+	return 0;
+}
+
+int bench_sink_ev_batch(void *ctx, const struct evbpf_record *recs, size_t n)
+{
+	struct bench_sink *s = ctx;
+	uint64_t bytes = 0, seq_sum = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bytes += recs[i].size;
+		seq_sum += *(const uint64_t *)recs[i].data;
+	}
+	s->records += n;
+	s->bytes += bytes;
+	s->seq_sum += seq_sum;
+	return 0;
+}
+
+int bench_sink_lb_record(void *ctx, void *data, size_t size)
+{
+	bench_sink_add(ctx, data, size);
+	return 0;
 }

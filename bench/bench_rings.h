@@ -63,4 +63,14 @@ static inline void bench_sink_add(struct bench_sink *s, const void *data, size_t
 	s->seq_sum += *(const uint64_t *)data;
 }
 
+/* The ring buffer callbacks of the drain benchmarks, ctx a bench_sink:
+ * evbpf per record, evbpf batch (the same work accumulated in locals:
+ * what a batch callback is for; adding to the sink in memory record by
+ * record would make every record wait for the previous one's store) and
+ * libbpf per record. */
+struct evbpf_record;
+int bench_sink_ev_record(void *ctx, const void *data, size_t size);
+int bench_sink_ev_batch(void *ctx, const struct evbpf_record *recs, size_t n);
+int bench_sink_lb_record(void *ctx, void *data, size_t size);
+
 #endif
