@@ -60,6 +60,33 @@ static int check_kind(int fd, const char *want)
 	                  strcmp(kind, "not a BPF object") ? "a BPF " : "", kind);
 }
 
+/* The arguments of an *_info_by_fd() call: info with its sz set, and fd
+ * a BPF object of that kind. what: "prog info", "link info". */
+static int check_info_args(int fd, const void *info, const char *what, const char *kind)
+{
+	if (!info || *(const size_t *)info < sizeof(size_t))
+		return evbpf__err(-EINVAL, "%s: info->sz is not set", what);
+	if (fd < 0)
+		return evbpf__err(-EINVAL, "%s: bad fd %d", what, fd);
+	return check_kind(fd, kind);
+}
+
+/* A program's fd from its id, or -errno with "what ID: why". */
+static int prog_fd_by_id(uint32_t id, const char *what)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_id = id;
+	fd = evbpf__bpf(BPF_PROG_GET_FD_BY_ID, &attr, sizeof(attr));
+	if (fd < 0)
+		return evbpf__err(fd, "%s %u: %s%s", what, id, evbpf_strerror(fd),
+		                  fd == -ENOENT ? " (no program has that id)"
+		                                : evbpf__perm_hint(fd));
+	return fd;
+}
+
 /* A copy of this thread's message, to prefix it with a new one. */
 static const char *errmsg_copy(char *buf, size_t size)
 {
@@ -129,11 +156,7 @@ EVBPF_API int evbpf_prog_info_by_fd(int prog_fd, struct evbpf_prog_info *info)
 	struct bpf_prog_info raw;
 	int err;
 
-	if (!info || info->sz < sizeof(size_t))
-		return evbpf__err(-EINVAL, "prog info: info->sz is not set");
-	if (prog_fd < 0)
-		return evbpf__err(-EINVAL, "prog info: bad fd %d", prog_fd);
-	err = check_kind(prog_fd, "program");
+	err = check_info_args(prog_fd, info, "prog info", "program");
 	if (err)
 		return err;
 	err = read_prog_info(prog_fd, &raw, map_ids);
@@ -283,11 +306,7 @@ EVBPF_API int evbpf_link_info_by_fd(int link_fd, struct evbpf_link_info *info)
 	uint32_t len = sizeof(raw);
 	int err;
 
-	if (!info || info->sz < sizeof(size_t))
-		return evbpf__err(-EINVAL, "link info: info->sz is not set");
-	if (link_fd < 0)
-		return evbpf__err(-EINVAL, "link info: bad fd %d", link_fd);
-	err = check_kind(link_fd, "link");
+	err = check_info_args(link_fd, info, "link info", "link");
 	if (err)
 		return err;
 	/* First with no pointers: only the type says which bytes are one. */
@@ -522,18 +541,13 @@ EVBPF_API int evbpf_program_from_pin(const char *path, struct evbpf_program **pr
 
 EVBPF_API int evbpf_program_from_id(uint32_t id, struct evbpf_program **progp)
 {
-	union bpf_attr attr;
 	int fd, err;
 
 	if (!progp)
 		return evbpf__err(-EINVAL, "program from id: NULL argument");
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_id = id;
-	fd = evbpf__bpf(BPF_PROG_GET_FD_BY_ID, &attr, sizeof(attr));
+	fd = prog_fd_by_id(id, "BPF_PROG_GET_FD_BY_ID");
 	if (fd < 0)
-		return evbpf__err(fd, "BPF_PROG_GET_FD_BY_ID %u: %s%s", id, evbpf_strerror(fd),
-		                  fd == -ENOENT ? " (no program has that id)"
-		                                : evbpf__perm_hint(fd));
+		return fd;
 	err = evbpf_program_from_fd(fd, progp);
 	close(fd);
 	return err;
@@ -567,18 +581,13 @@ EVBPF_API void evbpf_program_free(struct evbpf_program *prog)
 EVBPF_API int evbpf_prog_info_by_id(uint32_t id, struct evbpf_prog_info *info)
 {
 	char msg[512];
-	union bpf_attr attr;
 	int fd, err;
 
 	if (!info || info->sz < sizeof(size_t))
 		return evbpf__err(-EINVAL, "prog info of id %u: info->sz is not set", id);
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_id = id;
-	fd = evbpf__bpf(BPF_PROG_GET_FD_BY_ID, &attr, sizeof(attr));
+	fd = prog_fd_by_id(id, "prog info of id");
 	if (fd < 0)
-		return evbpf__err(fd, "prog info of id %u: %s%s", id, evbpf_strerror(fd),
-		                  fd == -ENOENT ? " (no program has that id)"
-		                                : evbpf__perm_hint(fd));
+		return fd;
 	err = evbpf_prog_info_by_fd(fd, info);
 	close(fd);
 	if (err)
